@@ -1,0 +1,3 @@
+from spor.cli import main
+
+main()

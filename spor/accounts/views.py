@@ -1,0 +1,132 @@
+import segno
+from axes.utils import reset as axes_reset
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from spor.accounts.decorators import staff_required
+from spor.accounts.forms import ServiceForm, StaffForm, TeamForm, TokenForm
+from spor.accounts.models import Team, User
+
+ADMIN = User.Role.ADMIN
+
+
+@staff_required()
+def home(request):
+    user = request.user
+    if user.sees_clients:
+        return redirect("caseload")
+    if user.is_admin:
+        return redirect("staff_list")
+    return redirect("statistics")
+
+
+@staff_required(User.Role.ANALYST, User.Role.LEADER)
+def statistics(request):
+    return render(request, "accounts/statistics.html")
+
+
+@login_required
+def otp_verify(request):
+    if request.user.is_verified():
+        return redirect("home")
+    if not user_has_device(request.user):
+        return redirect("otp_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
+            if device.verify_is_allowed()[0] and device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return redirect("home")
+        form.add_error("token", _("The code is not right, or it has expired. Try the newest "
+                                  "code."))
+    return render(request, "accounts/otp_verify.html", {"form": form})
+
+
+@login_required
+def otp_setup(request):
+    """First login of a role that needs two factors: pair an authenticator app."""
+    if user_has_device(request.user):
+        return redirect("otp_verify")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Authenticator"})
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save()
+            otp_login(request, device)
+            messages.success(request, _("Two-factor login is set up."))
+            return redirect("home")
+        form.add_error("token", _("The code is not right. Check the clock of your phone and "
+                                  "try the newest code."))
+    qr = segno.make(device.config_url).svg_inline(scale=5)
+    secret = device.config_url.split("secret=")[1].split("&")[0]
+    return render(request, "accounts/otp_setup.html", {"form": form, "qr": qr,
+                                                       "secret": secret})
+
+
+@staff_required(ADMIN)
+def staff_list(request):
+    staff = (User.objects.filter(service=request.user.service)
+             .prefetch_related("teams", "totpdevice_set").order_by("-is_active", "first_name"))
+    return render(request, "accounts/staff_list.html", {
+        "staff": staff, "teams": Team.objects.filter(service=request.user.service),
+        "service": request.user.service})
+
+
+def _staff_member(request, pk):
+    return get_object_or_404(User, uuid=pk, service=request.user.service)
+
+
+@sensitive_post_parameters("password")
+@staff_required(ADMIN)
+def staff_edit(request, staff=None):
+    member = _staff_member(request, staff) if staff else None
+    form = StaffForm(request.POST or None, instance=member, service=request.user.service)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("Saved."))
+        return redirect("staff_list")
+    title = _("Edit %(name)s") % {"name": member} if member else _("New staff member")
+    return render(request, "accounts/form.html", {"form": form, "title": title})
+
+
+@require_POST
+@staff_required(ADMIN)
+def staff_reset_2fa(request, staff):
+    member = _staff_member(request, staff)
+    TOTPDevice.objects.filter(user=member).delete()
+    axes_reset(username=member.username)
+    messages.success(request, _("%(name)s will set up two-factor login again at the next "
+                                "login, and any lockout is lifted.") % {"name": member})
+    return redirect("staff_list")
+
+
+@staff_required(ADMIN)
+def team_edit(request, team=None):
+    instance = get_object_or_404(Team, pk=team, service=request.user.service) if team else None
+    form = TeamForm(request.POST or None, instance=instance, service=request.user.service)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("staff_list")
+    return render(request, "accounts/form.html", {"form": form, "title": _("Team")})
+
+
+@staff_required(ADMIN)
+def service_edit(request):
+    form = ServiceForm(request.POST or None, instance=request.user.service)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("staff_list")
+    return render(request, "accounts/form.html", {"form": form, "title": _("Service rules")})

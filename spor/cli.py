@@ -1,0 +1,20 @@
+"""The `spor` command: operator verbs (demo, import, report, purge, backup) and every
+Django management command."""
+
+import os
+import sys
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
+    if sys.argv[1:2] == ["demo"]:
+        # The demo runs on this machine only; two-factor login would stand in the way.
+        os.environ.setdefault("SPOR_REQUIRE_2FA", "0")
+        os.environ.setdefault("SPOR_DEMO", "1")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Plain helpers shared by the apps. Not a Django app."""

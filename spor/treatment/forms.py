@@ -1,0 +1,103 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from spor.accounts.models import Team, User
+from spor.lib.dates import today
+from spor.lib.forms import ModelForm
+from spor.treatment.models import Course, FollowUp, Goal, Session, Substance
+
+
+class CourseForm(ModelForm):
+    secondary_substances = forms.MultipleChoiceField(
+        label=_("other substances"), choices=Substance.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Up to four."))
+
+    class Meta:
+        model = Course
+        fields = ["kind", "team", "clinician", "request_date", "start_date", "referral",
+                  "main_substance", "secondary_substances", "occupation_at_start",
+                  "end_date", "end_reason", "outcome", "occupation_at_end"]
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.client = client
+        service = client.service
+        self.fields["team"].queryset = Team.objects.filter(service=service)
+        self.fields["clinician"].queryset = User.objects.filter(
+            service=service, is_active=True, role__in=User.CLIENT_ROLES)
+        if client.anonymous:
+            self.fields["kind"].choices = [(Course.Kind.ANONYMOUS, Course.Kind.ANONYMOUS.label)]
+            self.fields["kind"].help_text = _(
+                "To enrol the young person in a course, first record who they are.")
+
+
+class SessionForm(ModelForm):
+    class Meta:
+        model = Session
+        fields = ["date", "kind", "attendance", "duration_min", "staff", "participants",
+                  "others_present", "note"]
+        widgets = {"staff": forms.CheckboxSelectMultiple,
+                   "participants": forms.CheckboxSelectMultiple,
+                   "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.course = course
+        self.fields["staff"].queryset = User.objects.filter(
+            service=course.client.service, is_active=True, role__in=User.CLIENT_ROLES)
+        self.fields["participants"].queryset = course.client.relatives.all()
+        if not self.instance.pk:
+            self.initial.setdefault("date", today())
+
+    def clean(self):
+        data = super().clean()
+        self.instance.attendance = data.get("attendance") or self.instance.attendance
+        try:
+            self.instance.check_anonymous_limit()
+        except ValidationError as e:
+            self.add_error(None, e)
+        return data
+
+
+class GoalForm(ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["text", "set_on", "status"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.course = course
+
+
+class FollowUpForm(ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ["months", "observed_on", "use", "occupation", "note"]
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.course = course
+
+
+class DecisionForm(ModelForm):
+    """The decision taken with the young person when the anonymous sessions run out."""
+
+    class Meta:
+        model = Course
+        fields = ["decision", "decision_parents", "decision_note"]
+        widgets = {"decision": forms.RadioSelect, "decision_parents": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].required = True
+        self.fields["decision"].choices = Course.Decision.choices
+        self.fields["decision_parents"].choices = Course.Parents.choices
+        self.parents_required = self.instance.parents_must_be_told()
+        self.fields["decision_parents"].required = self.parents_required
+        if self.parents_required:
+            self.fields["decision_parents"].help_text = _(
+                "The young person is under 18: parents must be informed or involved.")
+        else:
+            self.fields["decision_parents"].required = False

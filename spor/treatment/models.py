@@ -1,0 +1,403 @@
+import datetime
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from spor.lib.dates import add_months, today
+
+
+class Substance(models.TextChoices):
+    """Main substance codes of FORMATS.md (after the seed, mappable to EMCDDA TDI)."""
+
+    CANNABIS = "cannabis", _("Cannabis")
+    CANNABIS_PLUS = "cannabis_plus", _("Cannabis with other drugs")
+    PARTY_DRUGS = "party_drugs", _("Party drugs")
+    ALCOHOL = "alcohol", _("Alcohol")
+    BENZODIAZEPINES = "benzodiazepines", _("Benzodiazepines")
+    METHADONE = "methadone", _("Methadone")
+    OPIOIDS = "opioids", _("Opioids")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Outcome(models.TextChoices):
+    """Use at the end of a course, and at follow-up."""
+
+    STOPPED = "stopped", _("Stopped")
+    REDUCED = "reduced", _("Reduced")
+    UNCHANGED = "unchanged", _("Unchanged")
+    INCREASED = "increased", _("Increased")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Occupation(models.TextChoices):
+    SCHOOL = "school", _("In school or education")
+    WORK = "work", _("In work")
+    NONE = "none", _("Neither school nor work")
+    NOT_IN_SCHOOL = "not_in_school", _("Not in school or education (unspecified)")
+
+
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from spor.clients.models import Client
+
+        return self.filter(client__in=Client.objects.visible_to(user).values("pk"))
+
+    def active(self):
+        return self.filter(end_date__isnull=True)
+
+    def ended_in(self, year: int):
+        return self.filter(end_date__year=year)
+
+    def with_session_counts(self):
+        attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
+                    .order_by().values("course").annotate(n=Count("pk")).values("n"))
+        return self.annotate(attended_sessions=Coalesce(Subquery(attended), 0))
+
+    def with_overview(self):
+        """Counts for overview pages, as subqueries so that the joins do not multiply."""
+        last = (Session.objects.filter(course=OuterRef("pk")).order_by()
+                .values("course").annotate(d=Max("date")).values("d"))
+        return self.with_session_counts().annotate(
+            last_session=Subquery(last),
+            has_goals=Exists(Goal.objects.filter(course=OuterRef("pk"))),
+        )
+
+
+class Course(models.Model):
+    """One course of help (forløb). A young person can have several."""
+
+    class Kind(models.TextChoices):
+        ANONYMOUS = "anonymous_counselling", _("Anonymous counselling")
+        INDIVIDUAL = "individual", _("Individual course")
+        FAMILY = "family", _("Family course")
+        DAY_TEAM = "day_team", _("Day team")
+
+    class Referral(models.TextChoices):
+        SELF = "self", _("Self")
+        PARENT = "parent", _("Parent")
+        CASEWORKER = "caseworker", _("Caseworker")
+        SCHOOL = "school", _("School")
+        POLICE_SSP = "police_ssp", _("Police / SSP")
+        HEALTH = "health", _("Health service")
+        OTHER = "other", _("Other")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class EndReason(models.TextChoices):
+        COMPLETED = "completed", _("Completed as planned")
+        CLIENT_ENDED = "client_ended", _("Ended by the young person")
+        NO_CONTACT = "no_contact", _("Lost contact")
+        REFERRED = "referred", _("Referred elsewhere")
+        ENROLLED = "enrolled", _("Continued in an enrolled course")
+        MOVED = "moved", _("Moved away")
+        OTHER = "other", _("Other")
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Continue anonymously")
+        ENROL = "enrol", _("Enrol in a course")
+        END = "end", _("End")
+
+    class Parents(models.TextChoices):
+        INFORMED = "informed", _("Parents were informed")
+        INVOLVED = "involved", _("Parents were involved")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey("clients.Client", models.CASCADE, related_name="courses")
+    team = models.ForeignKey("accounts.Team", models.PROTECT, related_name="courses",
+                             verbose_name=_("team"))
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                  blank=True, related_name="courses",
+                                  verbose_name=_("responsible clinician"))
+    ref = models.CharField(_("reference"), max_length=64, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind)
+    request_date = models.DateField(_("request date"), null=True, blank=True,
+                                    help_text=_("When the young person or others asked for "
+                                                "help. The treatment guarantee counts from here."))
+    start_date = models.DateField(_("start date"), null=True, blank=True,
+                                  help_text=_("Empty while the young person waits to start."))
+    referral = models.CharField(_("referred by"), max_length=20, choices=Referral,
+                                default=Referral.UNKNOWN)
+    main_substance = models.CharField(_("main substance"), max_length=20, choices=Substance,
+                                      default=Substance.UNKNOWN)
+    secondary_substances = models.JSONField(_("other substances"), default=list, blank=True)
+    occupation_at_start = models.CharField(_("school or work at start"), max_length=20,
+                                           choices=Occupation, blank=True)
+    occupation_at_end = models.CharField(_("school or work at end"), max_length=20,
+                                         choices=Occupation, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason,
+                                  blank=True)
+    outcome = models.CharField(_("use at end"), max_length=10, choices=Outcome, blank=True)
+    # The decision taken with the young person at the last anonymous session allowed.
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision, blank=True)
+    decision_parents = models.CharField(_("parents"), max_length=10, choices=Parents,
+                                        blank=True)
+    decision_note = models.CharField(_("note on the decision"), max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, editable=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   editable=False, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "ref"], condition=~Q(ref=""),
+                                    name="course_ref_unique"),
+        ]
+        indexes = [models.Index(fields=["end_date"])]
+
+    def __str__(self):
+        begun = self.start_date or self.request_date
+        return f"{self.get_kind_display()} {begun:%d.%m.%Y}" if begun else self.get_kind_display()
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == self.Kind.ANONYMOUS
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_date is None
+
+    @property
+    def guarantee_date(self) -> datetime.date | None:
+        """The last day to start within the treatment guarantee."""
+        if self.request_date is None:
+            return None
+        return self.request_date + datetime.timedelta(
+            days=self.client.service.treatment_guarantee_days)
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.start_date is None
+
+    @property
+    def guarantee_met(self) -> bool | None:
+        """Started within the guarantee; None without a request date or while in time."""
+        deadline = self.guarantee_date
+        if deadline is None:
+            return None
+        if self.start_date is None:
+            return False if today() > deadline else None
+        return self.start_date <= deadline
+
+    def secondary_substance_labels(self) -> list[str]:
+        labels = dict(Substance.choices)
+        return [str(labels.get(code, code)) for code in self.secondary_substances]
+
+    def attended_count(self) -> int:
+        if hasattr(self, "attended_sessions"):
+            return self.attended_sessions
+        return self.sessions.filter(attendance=Session.Attendance.ATTENDED).count()
+
+    @property
+    def decision_due(self) -> bool:
+        """The anonymous-session limit is reached and no decision is recorded yet."""
+        if not self.is_anonymous or self.decision or not self.is_active:
+            return False
+        return self.attended_count() >= self.client.service.anonymous_session_limit
+
+    def parents_must_be_told(self, on: datetime.date | None = None) -> bool:
+        return self.client.may_be_under(18, on or today())
+
+    def followups_due(self, day: datetime.date | None = None) -> list[int]:
+        """Follow-up months (3, 9, 12) that are due and not yet recorded."""
+        if self.end_date is None:
+            return []
+        day = day or today()
+        done = {f.months for f in self.followups.all()}
+        return [m for m in FollowUp.MONTHS
+                if m not in done and add_months(self.end_date, m) <= day]
+
+    def clean(self):
+        errors = {}
+        labels = dict(Substance.choices)
+        secondary = self.secondary_substances or []
+        if not isinstance(secondary, list) or any(code not in labels for code in secondary):
+            errors["secondary_substances"] = _("Choose substances from the list.")
+        elif len(secondary) > 4:
+            errors["secondary_substances"] = _("Choose at most four other substances.")
+        elif len(set(secondary)) != len(secondary) or self.main_substance in secondary:
+            errors["secondary_substances"] = _(
+                "Each substance once, and not the main substance again.")
+        if not (self.start_date or self.request_date):
+            errors["start_date"] = _("Enter the start date, or the request date while waiting.")
+        if self.request_date and self.request_date > today():
+            errors["request_date"] = _("The request date is in the future.")
+        if self.request_date and self.start_date and self.request_date > self.start_date:
+            errors["request_date"] = _("The request date is after the start date.")
+        if self.start_date and self.start_date > today():
+            errors["start_date"] = _("The start date is in the future.")
+        if self.end_date:
+            begun = self.start_date or self.request_date
+            if begun and self.end_date < begun:
+                errors["end_date"] = _("The end date is before the course began.")
+            elif self.end_date > today():
+                errors["end_date"] = _("The end date is in the future.")
+        else:
+            for field in ("outcome", "end_reason", "occupation_at_end"):
+                if getattr(self, field):
+                    errors[field] = _("Enter the end date too, or leave this empty.")
+        if self.team_id and self.client_id and self.team.service_id != self.client.service_id:
+            errors["team"] = _("Choose a team of the service.")
+        if self.clinician_id and self.client_id and (
+                self.clinician.service_id != self.client.service_id):
+            errors["clinician"] = _("Choose a clinician of the service.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Goal(models.Model):
+    """The young person's own goal for the course, in their own words."""
+
+    class Status(models.TextChoices):
+        ACHIEVED = "achieved", _("Achieved")
+        PARTLY = "partly", _("Partly achieved")
+        NOT_ACHIEVED = "not_achieved", _("Not achieved")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, models.CASCADE, related_name="goals")
+    text = models.TextField(_("goal in the young person's words"), max_length=1000)
+    set_on = models.DateField(_("set on"), default=today)
+    status = models.CharField(_("status"), max_length=15, choices=Status, blank=True)
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["set_on", "pk"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class SessionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(course__in=Course.objects.visible_to(user).values("pk"))
+
+
+class Session(models.Model):
+    """A session (samtale) of any kind within a course."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual session")
+        FAMILY = "family", _("Family session")
+        NETWORK = "network", _("Network meeting")
+        PARTNER = "partner", _("Partner meeting")
+        GROUP = "group", _("Group session")
+        DAY_TEAM = "day_team", _("Day team")
+        OUTREACH = "outreach", _("Outreach")
+
+    class Attendance(models.TextChoices):
+        ATTENDED = "attended", _("Attended")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("Did not show")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, models.CASCADE, related_name="sessions")
+    ref = models.CharField(_("reference"), max_length=64, blank=True)
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind, default=Kind.INDIVIDUAL)
+    duration_min = models.PositiveSmallIntegerField(_("duration (minutes)"), null=True,
+                                                    blank=True)
+    attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance,
+                                  default=Attendance.ATTENDED)
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
+                                   related_name="sessions", verbose_name=_("staff present"))
+    participants = models.ManyToManyField("clients.Relative", blank=True,
+                                          related_name="sessions",
+                                          verbose_name=_("family and network present"))
+    others_present = models.CharField(_("others present"), max_length=200, blank=True)
+    note = models.TextField(_("short note"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["date", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "ref"], condition=~Q(ref=""),
+                                    name="session_ref_unique"),
+        ]
+        indexes = [models.Index(fields=["course", "date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
+
+    def clean(self):
+        errors = {}
+        course = self.course
+        if self.date:
+            opens = min(filter(None, [course.request_date, course.start_date]))
+            if self.date < opens:
+                errors["date"] = _("The date is before the course began (%(day)s).") % {
+                    "day": opens.strftime("%d.%m.%Y")}
+            elif course.end_date and self.date > course.end_date:
+                errors["date"] = _("The date is after the course ended (%(day)s).") % {
+                    "day": course.end_date.strftime("%d.%m.%Y")}
+            elif self.date > today():
+                errors["date"] = _("The date is in the future.")
+        if self.duration_min is not None and not 1 <= self.duration_min <= 600:
+            errors["duration_min"] = _("Enter a duration between 1 and 600 minutes.")
+        if errors:
+            raise ValidationError(errors)
+
+    def check_anonymous_limit(self):
+        """Refuse an anonymous session past the limit unless the decision allows it."""
+        course = self.course
+        if not course.is_anonymous or self.attendance != self.Attendance.ATTENDED:
+            return
+        limit = course.client.service.anonymous_session_limit
+        others = course.sessions.filter(attendance=self.Attendance.ATTENDED)
+        if others.exclude(pk=self.pk).count() < limit:
+            return
+        if not course.decision:
+            raise ValidationError(_(
+                "This young person has had %(limit)s anonymous sessions. Record the decision "
+                "taken with them before registering another.") % {"limit": limit})
+        if course.decision != Course.Decision.CONTINUE:
+            raise ValidationError(_(
+                "The decision was \"%(decision)s\": no further anonymous sessions.") % {
+                "decision": course.get_decision_display()})
+
+
+class FollowUp(models.Model):
+    """An observation 3, 9 or 12 months after a course ended."""
+
+    MONTHS = (3, 9, 12)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, models.CASCADE, related_name="followups")
+    months = models.PositiveSmallIntegerField(
+        _("months after end"), choices=[(m, _("%(m)s months") % {"m": m}) for m in MONTHS])
+    observed_on = models.DateField(_("observed on"))
+    use = models.CharField(_("use of substances"), max_length=10, choices=Outcome)
+    occupation = models.CharField(_("school or work"), max_length=20, choices=Occupation,
+                                  blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["months"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "months"], name="followup_once"),
+        ]
+
+    def clean(self):
+        course = self.course
+        if course.end_date is None:
+            raise ValidationError(_("A follow-up is recorded after the course has ended."))
+        if self.observed_on and self.observed_on < course.end_date:
+            raise ValidationError({"observed_on": _("The date is before the course ended.")})
+        if self.observed_on and self.observed_on > today():
+            raise ValidationError({"observed_on": _("The date is in the future.")})

@@ -1,0 +1,213 @@
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from spor.accounts.decorators import staff_required
+from spor.accounts.models import User
+from spor.audit.models import AccessLog, log_access
+from spor.clients.access import get_client_for_user
+from spor.clients.models import Consent
+from spor.lib.dates import today
+from spor.treatment.access import (
+    get_course_for_user,
+    get_followup_for_user,
+    get_goal_for_user,
+    get_session_for_user,
+)
+from spor.treatment.forms import CourseForm, DecisionForm, FollowUpForm, GoalForm, SessionForm
+from spor.treatment.models import Course, FollowUp, Session
+
+P = AccessLog.Purpose
+CLIENT_ROLES = tuple(User.CLIENT_ROLES)
+QUIET_DAYS = 30
+
+
+@staff_required(*CLIENT_ROLES)
+def caseload(request):
+    """Active courses (mine, or my teams' with ?scope=team) and what is due on each."""
+    user = request.user
+    scope = request.GET.get("scope", "mine")
+    courses = Course.objects.visible_to(user).active()
+    if scope != "team":
+        courses = courses.filter(clinician=user)
+    courses = list(
+        courses.with_overview()
+        .select_related("client__service", "team", "clinician")
+        .prefetch_related(Prefetch("client__consents",
+                                   queryset=Consent.objects.filter(scope="treatment")))
+        .order_by("client__pseudonym", "client__last_name"))
+    day = today()
+    for course in courses:
+        course.due = _due(course, day)
+    courses.sort(key=lambda c: (not c.due, c.client.display_name.lower()))
+    ended = Course.objects.visible_to(user).filter(
+        end_date__gte=day.replace(year=day.year - 2), end_date__isnull=False)
+    if scope != "team":
+        ended = ended.filter(clinician=user)
+    followups = [c for c in ended.select_related("client").prefetch_related("followups")
+                 if c.followups_due(day)]
+    log_access(user, {c.client for c in courses} | {c.client for c in followups},
+               gettext_noop("Caseload"), P.CASELOAD)
+    return render(request, "treatment/caseload.html", {
+        "courses": courses, "followups": followups, "scope": scope})
+
+
+def _due(course, day):
+    """What needs doing on an active course, most urgent first, in plain words."""
+    due = []
+    if course.decision_due:
+        due.append(_("Decision after %(n)s anonymous sessions") % {
+            "n": course.client.service.anonymous_session_limit})
+    if course.is_waiting:
+        deadline = course.guarantee_date
+        if deadline and day > deadline:
+            due.append(_("Waiting beyond the treatment guarantee (%(day)s)") % {
+                "day": deadline.strftime("%d.%m.%Y")})
+        else:
+            due.append(_("Waiting to start"))
+    elif course.last_session is None or (day - course.last_session).days > QUIET_DAYS:
+        due.append(_("No session for %(n)s days") % {"n": QUIET_DAYS})
+    if not course.is_anonymous and not course.has_goals and not course.is_waiting:
+        due.append(_("No goals recorded"))
+    gaps = course.client.consent_gaps(day)
+    if gaps and not course.is_anonymous:
+        due.append(_("Missing: %(what)s") % {"what": ", ".join(gaps)})
+    return due
+
+
+@staff_required(*CLIENT_ROLES)
+def course_new(request, client):
+    client = get_client_for_user(request.user, client)
+    form = CourseForm(request.POST or None, client=client, initial={
+        "team": client.team, "clinician": request.user, "start_date": today()})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            course = form.save()
+            log_access(request.user, client, gettext_noop("New course"), P.REGISTRATION)
+        messages.success(request, _("The course is registered."))
+        return redirect("course_detail", course=course.pk)
+    log_access(request.user, client, gettext_noop("Course form"), P.REGISTRATION)
+    return render(request, "treatment/form.html", {
+        "form": form, "client": client, "title": _("New course")})
+
+
+@staff_required(*CLIENT_ROLES)
+def course_detail(request, course):
+    course = get_course_for_user(request.user, course)
+    sessions = course.sessions.prefetch_related("staff", "participants").order_by("-date")
+    log_access(request.user, course.client, gettext_noop("Course page"), P.TREATMENT)
+    return render(request, "treatment/course.html", {
+        "course": course, "client": course.client, "sessions": sessions,
+        "goals": course.goals.all(), "followups": course.followups.all(),
+        "followups_due": course.followups_due(),
+    })
+
+
+@staff_required(*CLIENT_ROLES)
+def course_edit(request, course):
+    course = get_course_for_user(request.user, course)
+    form = CourseForm(request.POST or None, instance=course, client=course.client)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            log_access(request.user, course.client, gettext_noop("Course edited"),
+                       P.REGISTRATION)
+        messages.success(request, _("Saved."))
+        return redirect("course_detail", course=course.pk)
+    log_access(request.user, course.client, gettext_noop("Course form"), P.REGISTRATION)
+    return render(request, "treatment/form.html", {
+        "form": form, "client": course.client, "course": course, "title": _("Edit course")})
+
+
+@staff_required(*CLIENT_ROLES)
+def decision(request, course):
+    """Record what was decided with the young person when the anonymous sessions ran out."""
+    course = get_course_for_user(request.user, course)
+    form = DecisionForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            course = form.save(commit=False)
+            course.decided_at, course.decided_by = timezone.now(), request.user
+            course.save()
+            log_access(request.user, course.client, gettext_noop("Anonymous decision"),
+                       P.REGISTRATION)
+        messages.success(request, _("The decision is recorded."))
+        if course.decision == Course.Decision.ENROL:
+            return redirect("client_convert", client=course.client_id)
+        if course.decision == Course.Decision.END:
+            return redirect("course_edit", course=course.pk)
+        return redirect("course_detail", course=course.pk)
+    log_access(request.user, course.client, gettext_noop("Anonymous decision form"),
+               P.REGISTRATION)
+    return render(request, "treatment/decision.html", {
+        "form": form, "course": course, "client": course.client,
+        "limit": course.client.service.anonymous_session_limit,
+        "attended": course.attended_count()})
+
+
+def _course_subform(request, course, form_class, instance, what, title):
+    form = form_class(request.POST or None, instance=instance, course=course)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            obj = form.save()
+            log_access(request.user, course.client, what, P.REGISTRATION)
+        messages.success(request, _("Saved."))
+        if isinstance(obj, Session) and Course.objects.with_session_counts().get(
+                pk=course.pk).decision_due:
+            messages.warning(request, _(
+                "This was anonymous session number %(n)s. Decide with the young person "
+                "how to go on.") % {"n": course.client.service.anonymous_session_limit})
+            return redirect("course_decision", course=course.pk)
+        return redirect("course_detail", course=course.pk)
+    log_access(request.user, course.client, what, P.REGISTRATION)
+    return render(request, "treatment/form.html", {
+        "form": form, "client": course.client, "course": course, "title": title})
+
+
+@staff_required(*CLIENT_ROLES)
+def session_new(request, course):
+    course = get_course_for_user(request.user, course)
+    return _course_subform(request, course, SessionForm, None,
+                           gettext_noop("Session form"), _("Register session"))
+
+
+@staff_required(*CLIENT_ROLES)
+def session_edit(request, session):
+    session = get_session_for_user(request.user, session)
+    return _course_subform(request, session.course, SessionForm, session,
+                           gettext_noop("Session form"), _("Edit session"))
+
+
+@staff_required(*CLIENT_ROLES)
+def goal_new(request, course):
+    course = get_course_for_user(request.user, course)
+    return _course_subform(request, course, GoalForm, None,
+                           gettext_noop("Goal form"), _("Add the young person's goal"))
+
+
+@staff_required(*CLIENT_ROLES)
+def goal_edit(request, goal):
+    goal = get_goal_for_user(request.user, goal)
+    return _course_subform(request, goal.course, GoalForm, goal,
+                           gettext_noop("Goal form"), _("Edit goal"))
+
+
+@staff_required(*CLIENT_ROLES)
+def followup_new(request, course):
+    course = get_course_for_user(request.user, course)
+    months = request.GET.get("months")
+    instance = FollowUp(months=int(months)) if months in {"3", "9", "12"} else None
+    return _course_subform(request, course, FollowUpForm, instance,
+                           gettext_noop("Follow-up form"), _("Record follow-up"))
+
+
+@staff_required(*CLIENT_ROLES)
+def followup_edit(request, followup):
+    followup = get_followup_for_user(request.user, followup)
+    return _course_subform(request, followup.course, FollowUpForm, followup,
+                           gettext_noop("Follow-up form"), _("Edit follow-up"))
+
