@@ -32,6 +32,11 @@ INSTALLED_APPS = [
     "spor.audit",
     "spor.clients",
     "spor.treatment",
+    "spor.measures",
+    "spor.tracking",
+    "spor.programmes",
+    "spor.reports",
+    "spor.public",
 ]
 
 MIDDLEWARE = [

@@ -5,4 +5,9 @@ urlpatterns = [
     path("", include("spor.accounts.urls")),
     path("", include("spor.clients.urls")),
     path("", include("spor.treatment.urls")),
+    path("", include("spor.measures.urls")),
+    path("", include("spor.tracking.urls")),
+    path("", include("spor.programmes.urls")),
+    path("", include("spor.reports.urls")),
+    path("", include("spor.public.urls")),
 ]
