@@ -83,6 +83,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL;", "timeout": 20}
     )
+# Rate limits and page caches. One process needs nothing more; several processes share
+# REDIS_URL.
+CACHES = {"default": (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+     "LOCATION": os.environ["REDIS_URL"]}
+    if os.environ.get("REDIS_URL") else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -137,7 +145,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the package by WhiteNoise; collectstatic needs this only
+# where a front server serves them.
+STATIC_ROOT = os.environ.get("SPOR_STATIC_ROOT") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"

@@ -29,6 +29,27 @@ class Service(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
 
+    day_team_capacity = models.PositiveSmallIntegerField(
+        _("day team places"), default=7, validators=[MinValueValidator(1),
+                                                     MaxValueValidator(50)])
+    parent_course_evenings = models.PositiveSmallIntegerField(
+        _("parent course evenings"), default=4, validators=[MinValueValidator(1),
+                                                            MaxValueValidator(20)])
+    parent_followup_evenings = models.PositiveSmallIntegerField(
+        _("parent course follow-up evenings"), default=1, validators=[MaxValueValidator(5)])
+    no_change_alarm_session = models.PositiveSmallIntegerField(
+        _("no-change alarm at session"), default=4,
+        validators=[MinValueValidator(2), MaxValueValidator(20)],
+        help_text=_("Alarm when a young person shows no reliable change by this session."))
+    small_cell_threshold = models.PositiveSmallIntegerField(
+        _("smallest number of persons shown in statistics"), default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(20)],
+        help_text=_("Smaller counts are suppressed in every statistics output."))
+    request_retention_days = models.PositiveSmallIntegerField(
+        _("days a request for a talk is kept"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A request nobody turns into a contact is erased after this many days."))
+
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")

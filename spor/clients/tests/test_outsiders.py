@@ -1,0 +1,100 @@
+"""Generated over every URL pattern that takes an object id: outsiders never get the data,
+and the one who may see it leaves a row in the access log."""
+
+import datetime
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from spor.audit.models import AccessLog
+from spor.lib.testing import PersonaTestCase
+from spor.treatment.models import Course, FollowUp
+
+# URL parameter name -> the object of Ida (alice's team) that it names. Add new names here.
+OBJECTS = {
+    "client": lambda t: t.ida,
+    "course": lambda t: t.ida_course,
+    "session": lambda t: t.ida_session,
+    "relative": lambda t: t.ida_mother,
+    "consent": lambda t: t.ida_consent,
+    "goal": lambda t: t.ida_goal,
+    "followup": lambda t: t.ida_followup,
+}
+# Parameters that do not name a client's data, each tested where it is defined.
+NOT_CLIENT_DATA = {
+    "staff": "staff members, scoped to the administrator's service (accounts tests)",
+    "team": "teams, scoped to the administrator's service (accounts tests)",
+}
+# Pages that, for Ida, only redirect and show nothing.
+REDIRECT_ONLY = {"client_convert": "Ida is identified already; nothing to convert"}
+
+
+def patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from patterns(entry, route)
+        elif isinstance(entry, URLPattern) and entry.pattern.converters:
+            yield entry, route
+
+
+def object_patterns():
+    found = []
+    for entry, route in patterns():
+        names = set(entry.pattern.converters)
+        if names & set(NOT_CLIENT_DATA):
+            continue
+        found.append((entry.name, sorted(names), route))
+    return found
+
+
+class OutsiderTests(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        old = Course.objects.create(
+            client=cls.ida, team=cls.team_a, kind=Course.Kind.INDIVIDUAL,
+            start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 6, 1),
+            outcome="reduced")
+        cls.ida_followup = FollowUp.objects.create(
+            course=old, months=3, observed_on=datetime.date(2024, 9, 3), use="stopped")
+
+    def url_for(self, name, params):
+        return reverse(name, kwargs={p: OBJECTS[p](self).pk for p in params})
+
+    def test_every_id_in_a_url_is_known_to_this_test(self):
+        for name, params, route in object_patterns():
+            for param in params:
+                self.assertIn(param, OBJECTS, f"{route}: add {param!r} to OBJECTS or "
+                                              "NOT_CLIENT_DATA")
+
+    def test_outsiders_get_404_or_403_and_never_the_data(self):
+        self.assertGreater(len(object_patterns()), 10)
+        for outsider in (self.bob, self.tina, self.ali, self.adam, self.olga):
+            self.login(outsider)
+            for name, params, route in object_patterns():
+                url = self.url_for(name, params)
+                for method in (self.client.get, self.client.post):
+                    response = method(url)
+                    self.assertIn(response.status_code, (403, 404),
+                                  f"{outsider.username} {method.__name__} {route}")
+                    self.assertNotContains(response, "Hansen", status_code=response.status_code)
+        self.assertFalse(AccessLog.objects.filter(client=self.ida).exists())
+
+    def test_logged_out_visitors_are_sent_to_the_login(self):
+        for name, params, route in object_patterns():
+            response = self.client.get(self.url_for(name, params))
+            self.assertEqual(response.status_code, 302, route)
+            self.assertTrue(response["Location"].startswith(reverse("login")), route)
+
+    def test_every_page_that_shows_a_client_writes_the_access_log(self):
+        self.login(self.lene)
+        for name, params, route in object_patterns():
+            before = AccessLog.objects.filter(client=self.ida, user=self.lene).count()
+            response = self.client.get(self.url_for(name, params))
+            if response.status_code == 405 or name in REDIRECT_ONLY:
+                continue  # POST-only actions are logged by what they show afterwards
+            self.assertEqual(response.status_code, 200, route)
+            after = AccessLog.objects.filter(client=self.ida, user=self.lene)
+            self.assertEqual(after.count(), before + 1, f"{route} wrote no access log row")
+            self.assertTrue(after.first().purpose, route)
