@@ -13,3 +13,18 @@ class StaffGuardMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] += ", no-store"
         return response
+
+
+class DanishFirstMiddleware:
+    """Danish unless the user chose English with the language switch.
+
+    The browser's Accept-Language is ignored: staff and young people in a Danish service
+    often have English browsers, and the product speaks Danish first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -16,6 +17,7 @@ from spor.accounts.forms import ServiceForm, StaffForm, TeamForm, TokenForm
 from spor.accounts.models import Team, User
 
 ADMIN = User.Role.ADMIN
+WAIT = gettext_lazy("Too many wrong codes in a row. Wait a minute and try the newest code.")
 
 
 @staff_required()
@@ -42,11 +44,15 @@ def otp_verify(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
-            if device.verify_is_allowed()[0] and device.verify_token(form.cleaned_data["token"]):
+            if not device.verify_is_allowed()[0]:
+                form.add_error("token", WAIT)
+                break
+            if device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
                 return redirect("home")
-        form.add_error("token", _("The code is not right, or it has expired. Try the newest "
-                                  "code."))
+        else:
+            form.add_error("token", _("The code is not right, or it has expired. Try the "
+                                      "newest code."))
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 
@@ -59,14 +65,17 @@ def otp_setup(request):
         user=request.user, confirmed=False, defaults={"name": "Authenticator"})
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        if not device.verify_is_allowed()[0]:
+            form.add_error("token", WAIT)
+        elif device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save()
             otp_login(request, device)
             messages.success(request, _("Two-factor login is set up."))
             return redirect("home")
-        form.add_error("token", _("The code is not right. Check the clock of your phone and "
-                                  "try the newest code."))
+        else:
+            form.add_error("token", _("The code is not right. Check the clock of your phone "
+                                      "and try the newest code."))
     qr = segno.make(device.config_url).svg_inline(scale=5)
     secret = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "accounts/otp_setup.html", {"form": form, "qr": qr,

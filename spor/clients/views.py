@@ -25,6 +25,7 @@ from spor.clients.forms import (
     SearchForm,
 )
 from spor.clients.models import Client
+from spor.lib.dates import today
 from spor.treatment.models import Session
 
 P = AccessLog.Purpose
@@ -33,7 +34,9 @@ PERSONAL_FIELDS = ("cpr", "first_name", "last_name", "phone", "email", "address"
 
 
 def _my_team(user):
-    return user.teams.first() or user.service.default_team()
+    teams = user.teams.order_by("name")
+    return (teams.filter(kind="counselling").first() or teams.first()
+            or user.service.default_team())
 
 
 @staff_required(*CLIENT_ROLES)
@@ -51,8 +54,8 @@ def search(request):
 @staff_required(*CLIENT_ROLES)
 def new_anonymous(request):
     service = request.user.service
-    form = NewAnonymousContactForm(request.POST or None, service=service,
-                                   initial={"team": _my_team(request.user)})
+    form = NewAnonymousContactForm(request.POST or None, service=service, initial={
+        "team": _my_team(request.user), "request_date": today(), "start_date": today()})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             client = form.save()
