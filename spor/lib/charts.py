@@ -1,0 +1,94 @@
+"""Server-side charts: the one code path for pages and PDFs.
+
+Charts are drawn with matplotlib's object API (no pyplot state, so it is safe in threads)
+and returned as an SVG string to put inline in HTML and in WeasyPrint PDFs. Text stays
+text (selectable, scalable, in the page's font), and the SVG carries a <title> and <desc>
+so a screen reader can tell what the chart shows. Labels come from the caller, translated.
+
+    with charts.figure() as (fig, (ax,)):
+        ax.plot(...)
+        svg = charts.to_svg(fig, title=_("…"), desc=_("…"))
+"""
+
+import io
+import re
+import threading
+import uuid
+from contextlib import contextmanager
+
+import matplotlib
+from django.utils import formats
+from django.utils.html import escape
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+# The colours of spor.css, and a few more for series that must be told apart.
+COLOURS = {
+    "ink": "#1d2630", "muted": "#5b6670", "line": "#d7dde2", "accent": "#23695a",
+    "warn": "#9a5b00", "bad": "#a3262a", "ok": "#1f6b3a", "band": "#cfe3dc",
+    "second": "#3f5fa8", "third": "#8a4f9e",
+}
+SERIES = [COLOURS["accent"], COLOURS["second"], COLOURS["third"], COLOURS["warn"]]
+
+STYLE = {
+    "svg.fonttype": "none",  # keep text as text
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"],
+    "font.size": 9,
+    "axes.edgecolor": COLOURS["muted"],
+    "axes.labelcolor": COLOURS["ink"],
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": COLOURS["line"],
+    "grid.linewidth": 0.6,
+    "xtick.color": COLOURS["muted"],
+    "ytick.color": COLOURS["muted"],
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+}
+# Element ids matplotlib numbers from 1 in every file ("axes_1"); two charts on one page
+# would repeat them. The ids that are referenced are hashed with a per-chart salt instead.
+NUMBERED_ID = re.compile(r'\sid="[A-Za-z][\w.]*_\d+"')
+# matplotlib's style settings are global to the process: one chart is drawn at a time.
+LOCK = threading.Lock()
+
+
+@contextmanager
+def figure(width: float = 7.5, height: float = 3.2, rows: int = 1, height_ratios=None,
+           sharex: bool = True):
+    """A figure (inches) with `rows` axes stacked, sharing the x axis by default. Draw and
+    call `to_svg` inside the block."""
+    with LOCK, matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False,
+                            gridspec_kw={"height_ratios": height_ratios} if height_ratios else None)
+        yield fig, [row[0] for row in axes]
+
+
+def local_numbers(axis, decimals: int = 0) -> None:
+    """Tick labels in the language's notation (a decimal comma in Danish)."""
+    axis.set_major_formatter(FuncFormatter(
+        lambda value, _pos: formats.number_format(round(value, decimals), decimals)))
+
+
+def to_svg(fig: Figure, title: str, desc: str = "") -> str:
+    """The figure as an inline <svg> with an accessible title and description."""
+    chart_id = f"chart-{uuid.uuid4().hex[:10]}"
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": chart_id}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = NUMBERED_ID.sub("", svg)
+    # matplotlib's stylesheet says "*{…}"; inline in a page it must stay in this chart.
+    svg = svg.replace("*{stroke-linejoin", f"#{chart_id} *{{stroke-linejoin", 1)
+    # Scale with the page or the PDF column; the viewBox keeps the proportions.
+    svg = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"',
+                 rf'<svg\1 width="100%" class="chart" role="img" id="{chart_id}" '
+                 rf'aria-labelledby="{chart_id}-title {chart_id}-desc"', svg, count=1)
+    head_end = svg.index(">") + 1
+    labels = (f'<title id="{chart_id}-title">{escape(title)}</title>'
+              f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
+    return svg[:head_end] + labels + svg[head_end:]

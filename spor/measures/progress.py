@@ -1,0 +1,230 @@
+"""The FIT picture of courses, read from the database in a fixed number of queries for any
+number of courses and sessions: ratings in session order, the cutoff for the young
+person's age, the band of the expected course, SRS flags, alarms and the change class.
+
+Sessions are numbered among the sessions the young person attended (1 = the first); the
+expected course counts from the session of the first outcome rating (the intake). Ratings
+are ordered by date and then by when they were made, as the statistics order them in SQL
+(see stats.py), and the change class uses the norm for the young person's age at the
+start of the course, as the statistics do.
+"""
+
+import dataclasses
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from spor.measures import conf, instruments
+from spor.measures.fit import (
+    CEILING,
+    Alarm,
+    Band,
+    ChangeClass,
+    alliance_alarm,
+    alliance_flags,
+    change_class,
+    norm_for,
+    outcome_alarms,
+    tenths,
+    zigzags,
+)
+from spor.measures.models import AllianceRule, ExpectedCourse, Norm, Rating
+
+RATERS = [r.value for r in Rating.Rater]
+
+
+@dataclasses.dataclass
+class SessionRow:
+    id: object
+    number: int
+    date: datetime.date
+    kind: str
+    plan_note: str | None
+
+
+@dataclasses.dataclass
+class Point:
+    session: SessionRow
+    instrument: str
+    rater: str
+    total: Decimal
+    values: list
+    source: str
+    created_at: datetime.datetime
+    flags: list = dataclasses.field(default_factory=list)
+
+    @property
+    def number(self) -> int:
+        return self.session.number
+
+    @property
+    def date(self) -> datetime.date:
+        return self.session.date
+
+
+@dataclasses.dataclass
+class CourseFit:
+    course: object
+    sessions: list
+    outcome: dict  # rater -> [Point]
+    alliance: dict  # rater -> [Point]
+    norm: object = None  # at intake, for the young person's own outcome measure
+    cutoffs: list = dataclasses.field(default_factory=list)  # [(date, cutoff or None)]
+    band: list = dataclasses.field(default_factory=list)  # [(SessionRow, Band)]
+    band_note: str = ""
+    alarms: list = dataclasses.field(default_factory=list)
+    change: ChangeClass | None = None
+    doubtful: bool = False
+
+    @property
+    def own(self) -> list:
+        """The young person's own outcome ratings."""
+        return self.outcome.get(Rating.Rater.CLIENT, [])
+
+    @property
+    def has_ratings(self) -> bool:
+        return any(self.outcome.values()) or any(self.alliance.values())
+
+    @property
+    def latest_session(self) -> SessionRow | None:
+        return self.sessions[-1] if self.sessions else None
+
+    @property
+    def change_label(self) -> str:
+        return self.change.label if self.change else ""
+
+    def rows(self) -> list[dict]:
+        """One row per attended session with its ratings, newest first, for tables."""
+        by_session = defaultdict(dict)
+        for kind, series in (("outcome", self.outcome), ("alliance", self.alliance)):
+            for rater, points in series.items():
+                for point in points:
+                    by_session[point.session.id][f"{kind}_{rater}"] = point
+        return [{"session": s, **by_session.get(s.id, {})} for s in reversed(self.sessions)]
+
+
+def course_fits(courses, service, scope=None) -> dict:
+    """CourseFit of each course (with `client` loaded), by course id. Five queries.
+
+    All courses belong to `service`, whose norms, flag rules and expected course apply.
+    With many courses, pass `scope`, a queryset of the same courses, to filter by a
+    subquery instead of a long list of ids.
+    """
+    from spor.treatment.models import Session
+
+    courses = list(courses)
+    if not courses:
+        return {}
+    within = scope.values("pk") if scope is not None else [c.pk for c in courses]
+    sessions = defaultdict(list)
+    by_id = {}
+    rows = (Session.objects.filter(course__in=within, attendance=Session.Attendance.ATTENDED)
+            .order_by("date", "created_at")
+            .values_list("id", "course_id", "date", "kind", "plan_change__note"))
+    for pk, course_id, day, kind, note in rows:
+        row = SessionRow(pk, len(sessions[course_id]) + 1, day, kind, note)
+        sessions[course_id].append(row)
+        by_id[pk] = row
+    ratings = defaultdict(list)
+    for session_id, course_id, instrument, rater, answers, total, source, created in (
+            Rating.objects.filter(course__in=within).values_list(
+                "session_id", "course_id", "instrument", "rater", "answers", "total", "source",
+                "created_at")):
+        session = by_id.get(session_id)
+        if session is None or total is None or instrument not in instruments.REGISTRY:
+            continue  # a session no longer marked attended keeps its rating, unshown
+        definition = instruments.get(instrument)
+        values = [answers.get(s.code) for s in definition.scales]
+        ratings[course_id].append(Point(session, instrument, rater, total, values, source,
+                                        created))
+    norms = Norm.objects.in_effect(service)
+    rules = {r.instrument: r for r in AllianceRule.objects.in_effect(service)}
+    expected = ExpectedCourse.objects.filter(service=service).first()
+    return {c.pk: _course_fit(c, sessions[c.pk], ratings[c.pk], norms, rules, expected, service)
+            for c in courses}
+
+
+def _course_fit(course, sessions, points, norms, rules, expected, service) -> CourseFit:
+    points.sort(key=lambda p: (p.date, p.created_at))
+    outcome, alliance = defaultdict(list), defaultdict(list)
+    for point in points:
+        kind = instruments.get(point.instrument).kind
+        if kind == "outcome":
+            outcome[point.rater].append(point)
+        elif kind == "alliance":
+            alliance[point.rater].append(point)
+    previous = {}
+    for rater_points in alliance.values():
+        for point in rater_points:
+            rule = rules.get(point.instrument)
+            before = previous.get((point.rater, point.instrument))
+            if rule is not None:
+                point.flags = alliance_flags(point.values, before, rule)
+            previous[(point.rater, point.instrument)] = point.total
+    fit = CourseFit(course, sessions, dict(outcome), dict(alliance))
+    client = course.client
+    for session in sessions:
+        age = client.age_on(session.date)
+        norm = norm_for(norms, instruments.outcome_for(age).code, age)
+        fit.cutoffs.append((session.date, norm.cutoff if norm else None))
+    own = fit.own
+    if own:
+        fit.norm = intake_norm(norms, course)
+        fit.doubtful = zigzags([p.total for p in own], conf.get("SPOR_ZIGZAG_SWINGS"),
+                               conf.get("SPOR_ZIGZAG_POINTS"))
+    fit.band, fit.band_note = _band(own, sessions, expected)
+    rci = fit.norm.reliable_change if fit.norm else None
+    if course.end_date is None:
+        series = [(p.number - own[0].number + 1, p.total) for p in own]
+        last_band = next((b for s, b in fit.band if own and s.number == own[-1].number), None)
+        fit.alarms = outcome_alarms(series, last_band, rci, service.no_change_alarm_session)
+        for rater, rater_points in fit.alliance.items():
+            for alarm in alliance_alarm(rater_points[-1].flags):
+                if rater != Rating.Rater.CLIENT:
+                    alarm = Alarm(alarm.kind, f"{alarm.message} ({Rating.Rater(rater).label})")
+                fit.alarms.append(alarm)
+    elif len(own) >= 2 and fit.norm is not None:
+        fit.change = change_class(own[0].total, own[-1].total, fit.norm.cutoff, rci)
+    return fit
+
+
+def intake_norm(norms, course):
+    """The norm for the young person's age at the start of the course."""
+    age = course.client.age_on(course.start_date or course.request_date)
+    return norm_for(norms, instruments.outcome_for(age).code, age)
+
+
+def _band(own, sessions, expected) -> tuple[list, str]:
+    """The expected course at each session after the intake, and what to say about it."""
+    if not own:
+        return [], _("The expected course is drawn from the young person's first rating.")
+    if expected is None:
+        return [], _("No expected course yet: it is learned from the service's closed courses "
+                     "once they have ratings.")
+    if not expected.is_ready:
+        return [], _("No expected course yet: it rests on %(n)s closed courses with ratings, "
+                     "and is drawn from %(min)s.") % {
+            "n": expected.n_courses, "min": conf.get("SPOR_EXPECTED_MIN_COURSES")}
+    intake = own[0]
+    if tenths(intake.total) > CEILING * 10:
+        return [], _("No expected course: the first rating is above %(ceiling)s, which leaves "
+                     "little room to improve.") % {"ceiling": CEILING}
+    model = expected.model()
+    band = []
+    for session in sessions:
+        if session.number > intake.number:
+            found: Band | None = model.band(intake.total, session.number - intake.number + 1)
+            if found is not None:
+                band.append((session, found))
+    if not band:
+        return [], _("No expected course: too few closed courses began with a similar "
+                     "rating.")
+    if expected.from_file:
+        return band, _("Expected course: %(name)s.") % {"name": expected.name}
+    low, high = model.percentiles
+    return band, _("Expected course: percentile %(low)s to %(high)s of the service's closed "
+                   "courses that began with a similar rating (%(n)s courses at the next "
+                   "session, %(all)s in all).") % {
+        "low": low, "high": high, "n": band[0][1].n, "all": expected.n_courses}

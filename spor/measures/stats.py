@@ -1,0 +1,194 @@
+"""FIT figures for statistics, set-based: a queryset in, counts out, computed in SQL.
+
+For the yearly statistics (courses that ended in a year):
+
+    courses = Course.objects.filter(client__service=service).ended_in(2025)
+    change_class_counts(courses)
+    # {"courses_with_ors": 41, "recovered": 12, "reliably_improved": 9, "no_change": 14,
+    #  "deteriorated": 2, "single_rating": 3, "no_norm": 1}
+
+    session_rating_shares(Session.objects.filter(course__in=courses))
+    # {"sessions": 480, "with_outcome": 402, "with_alliance": 377, "with_parent_outcome": 31}
+
+Counting rules (the same as the clinician's page, see progress.py and docs/fit.md):
+- The outcome measures are ORS and CORS, rated by the young person (`rater="client"`;
+  parents' ratings are counted apart with `rater="parent"`).
+- A course's first and last rating are ordered by the session date, then by when the
+  rating was made.
+- The norm is the one in effect for the course's service for the young person's age at
+  the start of the course (the request date while waiting), by the measure made for that
+  age (CORS for 6–12, ORS from 13).
+- Jacobson–Truax: a rise of at least the reliable change is "reliably_improved", and
+  "recovered" when the first total was below the cutoff and the last at or above it; a
+  fall of at least the reliable change is "deteriorated"; anything between "no_change".
+  "single_rating" courses have one rating only and "no_norm" courses no norm for the age:
+  both count in "courses_with_ors" but in no class.
+- Totals are compared in whole tenths, so a change of exactly 5.0 is reliable on every
+  database.
+"""
+
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Floor, Round
+
+from spor.measures import instruments
+from spor.measures.fit import norm_for, tenths
+from spor.measures.models import Norm, Rating, in_effect
+
+CLASSES = ("recovered", "reliably_improved", "no_change", "deteriorated")
+MAX_AGE = 100
+
+
+def with_outcome_ends(courses, rater: str = Rating.Rater.CLIENT):
+    """Annotate courses with the number of outcome ratings by `rater` (fit_n) and the
+    first and last total in tenths (fit_first_t, fit_last_t). Three correlated subqueries,
+    each a lookup in the index (course, rater, instrument, date)."""
+    ratings = Rating.objects.filter(course=OuterRef("pk"), rater=rater).outcome()
+    tenth = Round(F("total") * 10, output_field=IntegerField())
+    count = ratings.order_by().values("course").annotate(n=Count("pk")).values("n")
+    return courses.annotate(
+        fit_n=Coalesce(Subquery(count), 0),
+        fit_first_t=Subquery(ratings.order_by("date", "created_at")
+                             .annotate(t=tenth).values("t")[:1]),
+        fit_last_t=Subquery(ratings.order_by("-date", "-created_at")
+                            .annotate(t=tenth).values("t")[:1]),
+    )
+
+
+def with_norm(courses):
+    """Annotate courses with the young person's age at the start of the course (fit_age)
+    and the cutoff and reliable change in effect for it (fit_cutoff_t, fit_rci_t, in
+    tenths; None without a norm for the age)."""
+    cutoff, rci = _norm_cases()
+    return courses.annotate(fit_age=_intake_age()).annotate(fit_cutoff_t=cutoff, fit_rci_t=rci)
+
+
+def with_change_class(courses, rater: str = Rating.Rater.CLIENT):
+    """Annotate each course with its Jacobson–Truax class (fit_class: one of CLASSES, or
+    "none", "single_rating", "no_norm"), on top of `with_outcome_ends` and `with_norm`.
+
+    For lists of courses. To count, use `change_class_counts`: Django repeats an
+    annotation's SQL wherever it is referenced, so this form evaluates the subqueries of
+    `with_outcome_ends` several times per course.
+    """
+    courses = with_norm(with_outcome_ends(courses, rater))
+    return courses.annotate(fit_class=Case(
+        When(fit_n=0, then=Value("none")),
+        When(fit_n=1, then=Value("single_rating")),
+        When(fit_rci_t__isnull=True, then=Value("no_norm")),
+        When(Q(fit_first_t__lt=F("fit_cutoff_t"), fit_last_t__gte=F("fit_cutoff_t"))
+             & Q(fit_last_t__gte=F("fit_first_t") + F("fit_rci_t")),
+             then=Value("recovered")),
+        When(fit_last_t__gte=F("fit_first_t") + F("fit_rci_t"),
+             then=Value("reliably_improved")),
+        When(fit_last_t__lte=F("fit_first_t") - F("fit_rci_t"), then=Value("deteriorated")),
+        default=Value("no_change"),
+    ))
+
+
+# The same rules as with_change_class, over the per-course values computed once each.
+CLASSIFY = """
+SELECT CASE
+    WHEN fit_n = 0 THEN 'none'
+    WHEN fit_n = 1 THEN 'single_rating'
+    WHEN fit_rci_t IS NULL THEN 'no_norm'
+    WHEN fit_last_t - fit_first_t >= fit_rci_t
+         AND fit_first_t < fit_cutoff_t AND fit_last_t >= fit_cutoff_t THEN 'recovered'
+    WHEN fit_last_t - fit_first_t >= fit_rci_t THEN 'reliably_improved'
+    WHEN fit_first_t - fit_last_t >= fit_rci_t THEN 'deteriorated'
+    ELSE 'no_change' END, COUNT(*)
+FROM ({courses}) fit_courses GROUP BY 1
+"""
+
+
+def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
+    """Courses with an outcome rating by `rater` and their change classes. One query:
+    the three lookups of each course run once, in an inner query."""
+    inner = with_norm(with_outcome_ends(courses, rater)).order_by().values(
+        "fit_n", "fit_first_t", "fit_last_t", "fit_cutoff_t", "fit_rci_t")
+    sql, params = inner.query.sql_with_params()
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(CLASSIFY.format(courses=sql), params)
+        found = dict(cursor.fetchall())
+    counts = {"courses_with_ors": sum(n for cls, n in found.items() if cls != "none")}
+    for cls in (*CLASSES, "single_rating", "no_norm"):
+        counts[cls] = found.get(cls, 0)
+    return counts
+
+
+def session_rating_shares(sessions) -> dict:
+    """Attended sessions, and how many have an outcome and an alliance rating by the young
+    person, and an outcome rating by a parent. One query."""
+    def rated(kind, rater):
+        return Exists(getattr(Rating.objects.filter(session=OuterRef("pk"), rater=rater),
+                              kind)())
+    shares = sessions.filter(attendance="attended").annotate(
+        o=rated("outcome", Rating.Rater.CLIENT), a=rated("alliance", Rating.Rater.CLIENT),
+        p=rated("outcome", Rating.Rater.PARENT))
+    return shares.aggregate(sessions=Count("pk"), with_outcome=Count("pk", filter=Q(o=True)),
+                            with_alliance=Count("pk", filter=Q(a=True)),
+                            with_parent_outcome=Count("pk", filter=Q(p=True)))
+
+
+def _ymd(day):
+    return ExtractYear(day) * 10000 + ExtractMonth(day) * 100 + ExtractDay(day)
+
+
+def _intake_age():
+    """Age at the start of the course, as Client.age_on: whole years from the birth date
+    ((yyyymmdd − yyyymmdd) div 10000), or the age reached that year from a birth year."""
+    day = Coalesce("start_date", "request_date")
+    return Case(
+        When(client__birth_date__isnull=False,
+             then=Floor((_ymd(day) - _ymd("client__birth_date")) / Value(10000))),
+        default=ExtractYear(day) - F("client__birth_year"),
+        output_field=IntegerField(),
+    )
+
+
+def _norm_cases():
+    """CASE expressions giving the cutoff and reliable change (tenths) for the service and
+    the intake age, built from the norms in effect (a handful of rows). The ages are
+    walked in Python with the same `norm_for` the pages use, so SQL and pages agree."""
+    rows = list(Norm.objects.all())
+    services = sorted({r.service_id for r in rows if r.service_id is not None})
+    cutoff_whens, rci_whens = [], []
+    for service in [*services, None]:
+        if service is None:  # every service without norms of its own
+            where = ~Q(client__service_id__in=services) if services else Q()
+        else:
+            where = Q(client__service_id=service)
+        for low, high, norm in _age_ranges(in_effect(rows, service)):
+            ages = Q(fit_age__gte=low) if high is None else Q(fit_age__gte=low, fit_age__lte=high)
+            cutoff_whens.append(When(where & ages, then=Value(tenths(norm.cutoff))))
+            rci_whens.append(When(where & ages, then=Value(tenths(norm.reliable_change))))
+    none = Value(None, output_field=IntegerField())
+    return (Case(*cutoff_whens, default=none, output_field=IntegerField()),
+            Case(*rci_whens, default=none, output_field=IntegerField()))
+
+
+def _age_ranges(norms):
+    """[(first age, last age or None, norm)] for the ages that have a norm."""
+    ranges = []
+    for age in range(0, MAX_AGE + 1):
+        norm = norm_for(norms, instruments.outcome_for(age).code, age)
+        if norm is None:
+            continue
+        if ranges and ranges[-1][2] is norm and ranges[-1][1] == age - 1:
+            ranges[-1][1] = age
+        else:
+            ranges.append([age, age, norm])
+    if ranges and ranges[-1][1] == MAX_AGE:
+        ranges[-1][1] = None
+    return [tuple(r) for r in ranges]
