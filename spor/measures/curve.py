@@ -52,7 +52,9 @@ def _outcome(ax, fit):
     if cutoffs:
         if len({c for _d, c in cutoffs}) == 1:
             ax.axhline(cutoffs[0][1], color=C["bad"], linestyle="--", linewidth=1,
-                       label=_("Clinical cutoff (%(value)s)") % {"value": fmt(cutoffs[0][1])})
+                       label=_("Clinical cutoff (%(value)s)") % {
+                           "value": formats.number_format(cutoffs[0][1], 0 if cutoffs[0][1]
+                                                          == int(cutoffs[0][1]) else 1)})
         else:
             ax.step([d for d, _c in cutoffs], [c for _d, c in cutoffs], where="post",
                     color=C["bad"], linestyle="--", linewidth=1, label=_("Clinical cutoff"))
@@ -98,7 +100,7 @@ def _alliance(ax, fit):
 def _dates(ax, fit):
     days = [s.date for s in fit.sessions]
     span = (max(days) - min(days)).days if days else 0
-    pattern = "M Y" if span > 330 else "j. M"
+    pattern = "b Y" if span > 330 else "j. b"
     ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(
         lambda value, _pos: formats.date_format(num2date(value).date(), pattern)))

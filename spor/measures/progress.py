@@ -146,6 +146,11 @@ def course_fits(courses, service, scope=None) -> dict:
             for c in courses}
 
 
+def alarms_for(courses, service) -> dict:
+    """The open alarms of each course (with `client` loaded), by course id. Five queries."""
+    return {pk: fit.alarms for pk, fit in course_fits(courses, service).items()}
+
+
 def _course_fit(course, sessions, points, norms, rules, expected, service) -> CourseFit:
     points.sort(key=lambda p: (p.date, p.created_at))
     outcome, alliance = defaultdict(list), defaultdict(list)
@@ -170,8 +175,8 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
         norm = norm_for(norms, instruments.outcome_for(age).code, age)
         fit.cutoffs.append((session.date, norm.cutoff if norm else None))
     own = fit.own
+    fit.norm = intake_norm(norms, course)
     if own:
-        fit.norm = intake_norm(norms, course)
         fit.doubtful = zigzags([p.total for p in own], conf.get("SPOR_ZIGZAG_SWINGS"),
                                conf.get("SPOR_ZIGZAG_POINTS"))
     fit.band, fit.band_note = _band(own, sessions, expected)
@@ -192,7 +197,10 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
 
 def intake_norm(norms, course):
     """The norm for the young person's age at the start of the course."""
-    age = course.client.age_on(course.start_date or course.request_date)
+    day = course.start_date or course.request_date
+    if day is None:
+        return None
+    age = course.client.age_on(day)
     return norm_for(norms, instruments.outcome_for(age).code, age)
 
 

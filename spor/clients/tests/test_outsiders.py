@@ -23,6 +23,10 @@ OBJECTS = {
 NOT_CLIENT_DATA = {
     "staff": "staff members, scoped to the administrator's service (accounts tests)",
     "team": "teams, scoped to the administrator's service (accounts tests)",
+    "token": "a single-use rating token, not a client id; it shows only the form (measures "
+             "tests: expired, used twice, wrong token, rate limit)",
+    "instrument": "a measure's code (ORS, SRS…) on the administrator's FIT settings "
+                  "(measures tests)",
 }
 # Pages that, for Ida, only redirect and show nothing.
 REDIRECT_ONLY = {"client_convert": "Ida is identified already; nothing to convert"}

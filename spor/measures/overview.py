@@ -1,0 +1,155 @@
+"""The team leader's FIT overview: per team, and per clinician for leaders.
+
+A fixed number of queries for any number of courses and sessions: the session shares are
+counted in SQL; the courses of the period are read once (progress.course_fits) and
+grouped here, so that alarms, classes and the expected course are exactly those the
+clinicians see on their pages.
+"""
+
+import dataclasses
+from collections import Counter
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from spor.measures.fit import ChangeClass, adjusted_effect_size, change_class, effect_size
+from spor.measures.models import Rating
+from spor.measures.progress import course_fits
+
+DROPOUT = ("client_ended", "no_contact")
+
+
+@dataclasses.dataclass
+class Figures:
+    label: str
+    sessions: int = 0
+    with_outcome: int = 0
+    with_alliance: int = 0
+    with_parent: int = 0
+    active: int = 0
+    alarmed: int = 0
+    ended: int = 0
+    dropout: int = 0
+    classes: Counter = dataclasses.field(default_factory=Counter)
+    expected: int = 0  # ended courses with an expected course at their last rating
+    reached: int = 0
+    pairs: list = dataclasses.field(default_factory=list)
+    triples: list = dataclasses.field(default_factory=list)
+    parent_classes: Counter = dataclasses.field(default_factory=Counter)
+    parent_pairs: list = dataclasses.field(default_factory=list)
+
+    @staticmethod
+    def share(part, whole):
+        return round(100 * part / whole) if whole else None
+
+    @property
+    def outcome_share(self):
+        return self.share(self.with_outcome, self.sessions)
+
+    @property
+    def alliance_share(self):
+        return self.share(self.with_alliance, self.sessions)
+
+    @property
+    def dropout_share(self):
+        return self.share(self.dropout, self.ended)
+
+    @property
+    def reached_share(self):
+        return self.share(self.reached, self.expected)
+
+    @property
+    def classified(self):
+        return sum(self.classes.values())
+
+    @property
+    def class_rows(self):
+        return [(c.label, self.classes[c], self.share(self.classes[c], self.classified))
+                for c in ChangeClass]
+
+    @property
+    def parent_class_rows(self):
+        total = sum(self.parent_classes.values())
+        return [(c.label, self.parent_classes[c], self.share(self.parent_classes[c], total))
+                for c in ChangeClass]
+
+    @property
+    def effect_size(self):
+        return effect_size(self.pairs)
+
+    @property
+    def adjusted_effect_size(self):
+        return adjusted_effect_size(self.triples)
+
+    @property
+    def parent_effect_size(self):
+        return effect_size(self.parent_pairs)
+
+
+def figures(service, teams, start, end, clinicians=None) -> tuple[list, list]:
+    """Figures per team, and per clinician when `clinicians` (users) is given, for
+    sessions held and courses ended from `start` to `end`, and courses active now."""
+    from spor.treatment.models import Course, Session
+
+    teams = list(teams)
+    by_team = {t.pk: Figures(str(t)) for t in teams}
+    by_clinician = {u.pk: Figures(str(u)) for u in clinicians or []}
+
+    def rows_for(team_id, clinician_id):
+        found = [by_team.get(team_id)]
+        if clinicians is not None:
+            found.append(by_clinician.get(clinician_id))
+        return [f for f in found if f is not None]
+
+    def rated(kind, rater):
+        ratings = Rating.objects.filter(session=OuterRef("pk"), rater=rater)
+        return Exists(getattr(ratings, kind)())
+
+    sessions = (Session.objects.filter(course__client__service=service, course__team__in=teams,
+                                       date__range=(start, end), attendance="attended")
+                .annotate(has_o=rated("outcome", "client"), has_a=rated("alliance", "client"),
+                          has_p=rated("outcome", "parent"))
+                .values("course__team", "course__clinician")
+                .annotate(n=Count("pk"), o=Count("pk", filter=Q(has_o=True)),
+                          a=Count("pk", filter=Q(has_a=True)), p=Count("pk", filter=Q(has_p=True)))
+                .order_by())
+    for row in sessions:
+        for f in rows_for(row["course__team"], row["course__clinician"]):
+            f.sessions += row["n"]
+            f.with_outcome += row["o"]
+            f.with_alliance += row["a"]
+            f.with_parent += row["p"]
+
+    courses = Course.objects.filter(client__service=service, team__in=teams).filter(
+        Q(end_date__isnull=True, start_date__isnull=False) | Q(end_date__range=(start, end)))
+    listed = list(courses.select_related("client"))
+    fits = course_fits(listed, service, scope=courses)
+    for course in listed:
+        fit = fits[course.pk]
+        for f in rows_for(course.team_id, course.clinician_id):
+            _count(f, course, fit)
+    return list(by_team.values()), list(by_clinician.values())
+
+
+def _count(f: Figures, course, fit) -> None:
+    if course.end_date is None:
+        f.active += 1
+        f.alarmed += bool(fit.alarms)
+        return
+    f.ended += 1
+    f.dropout += course.end_reason in DROPOUT
+    if fit.change is not None:
+        f.classes[fit.change] += 1
+    own = fit.own
+    if len(own) >= 2:
+        f.pairs.append((own[0].total, own[-1].total))
+        band = next((b for s, b in fit.band if s.number == own[-1].number), None)
+        if band is not None:
+            f.expected += 1
+            f.reached += float(own[-1].total) >= band.mid
+            f.triples.append((own[0].total, own[-1].total, band.mid))
+    parents = fit.outcome.get(Rating.Rater.PARENT, [])
+    if len(parents) >= 2:
+        f.parent_pairs.append((parents[0].total, parents[-1].total))
+        if fit.norm is not None:
+            f.parent_classes[change_class(parents[0].total, parents[-1].total,
+                                          fit.norm.cutoff, fit.norm.reliable_change)] += 1

@@ -1,0 +1,323 @@
+"""What clinicians, leaders and administrators see: curves, alarms, the overview, settings."""
+
+import datetime
+import io
+import json
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from spor.clients.models import Client
+from spor.lib.testing import PersonaTestCase
+from spor.measures import expected
+from spor.measures.fit import fit_binned
+from spor.measures.models import AllianceRule, ExpectedCourse, Licence, Norm, PlanChange
+from spor.measures.tests.helpers import TODAY, course_with, rate
+from spor.treatment.models import Course, Session
+
+
+def learned(service, n=40):
+    """An expected course as if learned from `n` closed courses rising 1.5 a session."""
+    series = [[(k, min(intake + 1.5 * (k - 1) + (i % 3), 40)) for k in range(1, 13)]
+              for i in range(n) for intake in (10, 15, 20, 26)]
+    model = fit_binned(series, min_per_cell=10)
+    return ExpectedCourse.objects.create(service=service, kind="binned", params=model.params(),
+                                         n_courses=n * 4)
+
+
+@time_machine.travel(TODAY)
+class ClientPageTests(PersonaTestCase):
+    def setUp(self):
+        self.course = course_with(self.ida, self.team_a, [18, 19, 18.5, 19, 18],
+                                  start=datetime.date(2026, 9, 1), clinician=self.alice,
+                                  srs=[38, 39, 34, 39, 39.5])
+        self.third = self.course.sessions.order_by("date")[2]
+        PlanChange.objects.create(session=self.third, note="Forældrene er med igen")
+
+    def client_page(self):
+        self.login(self.alice)
+        return self.client.get(self.url("client_detail", self.ida.pk))
+
+    def test_the_client_page_shows_the_curve_with_cutoff_flags_and_plan_change(self):
+        learned(self.service)
+        page = self.client_page().content.decode()
+        self.assertIn('role="img"', page)
+        self.assertIn("Klinisk grænse (28)", page)      # Ida is 16: the 13–17 cutoff
+        self.assertIn("Forventet forløb", page)         # the band
+        self.assertIn("Markering", page)                 # the flagged SRS
+        self.assertIn("Planen ændret ved samtale 3: Forældrene er med igen", page)
+        self.assertIn("Under det forventede forløb ved samtale 5", page)
+
+    def test_without_enough_closed_courses_the_page_says_why_there_is_no_band(self):
+        self.assertContains(self.client_page(), "Intet forventet forløb endnu")
+        ExpectedCourse.objects.create(service=self.service, kind="binned",
+                                      params=fit_binned([], min_per_cell=10).params(),
+                                      n_courses=12)
+        self.assertContains(self.client_page(), "hviler på 12 afsluttede forløb")
+
+    def test_no_band_for_a_first_rating_above_the_ceiling(self):
+        learned(self.service)
+        Course.objects.all().delete()
+        course_with(self.ida, self.team_a, [33, 34], start=datetime.date(2026, 9, 1))
+        self.assertContains(self.client_page(), "over 32")
+
+    def test_parents_get_their_own_line(self):
+        rate(self.third, 15, rater="parent")
+        self.assertContains(self.client_page(), "Forælder")
+
+    def test_the_client_page_costs_the_same_queries_for_2_or_40_sessions(self):
+        def count():
+            self.login(self.alice)
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(self.client.get(self.url("client_detail", self.ida.pk))
+                                 .status_code, 200)
+            return len(queries)
+
+        Course.objects.filter(client=self.ida).delete()
+        course_with(self.ida, self.team_a, [20, 22], srs=[38, 38],
+                    start=datetime.date(2026, 1, 5))
+        few = count()
+        course_with(self.ida, self.team_a, [20 + i / 4 for i in range(38)],
+                    srs=[38] * 38, start=datetime.date(2026, 1, 5))
+        self.assertEqual(count(), few + 0)
+
+    def test_the_course_page_and_its_pdf(self):
+        self.login(self.alice)
+        page = self.client.get(self.url("fit_course", self.course.pk))
+        self.assertContains(page, "FIT-kurve")
+        self.assertContains(page, "Forældrene er med igen")
+        response = self.client.get(self.url("fit_course_pdf", self.course.pk))
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+        for expected_text in ("FIT-kurve", "Ida Hansen", "Klinisk grænse", "Forældrene er med"):
+            self.assertIn(expected_text, text)
+
+    def test_the_course_page_of_an_ended_course_shows_the_change_class(self):
+        self.course.end_date = datetime.date(2026, 10, 15)
+        self.course.save()
+        rate(self.course.sessions.order_by("date").last(), 29)  # 18 → 29, across 28
+        self.login(self.alice)
+        page = self.client.get(self.url("fit_course", self.course.pk))
+        self.assertContains(page, "Ændring gennem forløbet: <strong>Kommet sig</strong>")
+        self.assertNotContains(page, "Under det forventede")  # no alarms on an ended course
+
+
+@time_machine.travel(TODAY)
+class CaseloadAlarmTests(PersonaTestCase):
+    def test_clients_with_alarms_come_first_with_the_reason(self):
+        # Ida (named H…) has a weak session; "Ræven" (anonymous) comes first by name.
+        course_with(self.ida, self.team_a, [20, 21], srs=[38, 33],
+                    start=datetime.date(2026, 11, 2), clinician=self.alice)
+        Course.objects.filter(pk=self.ida_course.pk).delete()
+        self.login(self.alice)
+        response = self.client.get(reverse("caseload"))
+        courses = response.context["courses"]
+        self.assertEqual(courses[0].client, self.ida)
+        self.assertTrue(courses[0].alarms)
+        self.assertContains(response, "Alliance: sessionsvurdering under grænsen")
+
+    def test_no_reliable_change_by_the_session_of_the_service_setting(self):
+        course_with(self.ida, self.team_a, [20, 21, 22, 21], start=datetime.date(2026, 10, 1),
+                    clinician=self.alice)
+        self.login(self.alice)
+        self.assertContains(self.client.get(reverse("caseload")),
+                            "Ingen pålidelig ændring ved samtale 4")
+        self.service.no_change_alarm_session = 5
+        self.service.save()
+        self.assertNotContains(self.client.get(reverse("caseload")), "pålidelig ændring")
+
+    def test_the_caseload_costs_the_same_queries_for_any_number_of_clients_and_ratings(self):
+        def count():
+            self.login(self.alice)
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get(reverse("caseload"))
+            return len(queries), len(response.context["courses"])
+
+        before = count()
+        for i in range(6):
+            client = Client.objects.create(service=self.service, team=self.team_a,
+                                           pseudonym=f"Ny {i}", birth_year=2009)
+            course_with(client, self.team_a, [18, 19, 17, 18, 19][: i + 1],
+                        srs=[38, 33, 39][: i], start=datetime.date(2026, 10, 1),
+                        clinician=self.alice)
+        after = count()
+        self.assertEqual(after[1], before[1] + 6)
+        self.assertEqual(after[0], before[0])
+
+
+@time_machine.travel(TODAY)
+class OverviewTests(PersonaTestCase):
+    def setUp(self):
+        ended = datetime.date(2026, 6, 1)
+        course_with(self.ida, self.team_a, [18, 26], end=ended, clinician=self.alice,
+                    start=datetime.date(2026, 3, 2), srs=[38, None])
+        course_with(self.ida, self.team_a, [20, 21], end=ended, clinician=self.carl,
+                    start=datetime.date(2026, 3, 2))
+        late = course_with(self.dan, self.team_b, [15, 25], end=ended, clinician=self.bob,
+                           start=datetime.date(2026, 3, 2), rater="parent")
+        late.end_reason = "no_contact"
+        late.save()
+
+    def test_a_leader_sees_teams_and_clinicians(self):
+        self.login(self.lene)
+        response = self.client.get(reverse("fit_overview"))
+        teams = {f.label: f for f in response.context["sections"][0][1]}
+        counselling = teams["Rådgivning"]
+        self.assertEqual(counselling.ended, 2)
+        self.assertEqual(counselling.classes["reliably_improved"], 1)   # 18 → 26 (cutoff 28)
+        self.assertEqual(counselling.classes["no_change"], 1)
+        self.assertEqual((counselling.sessions, counselling.with_outcome,
+                          counselling.with_alliance), (7, 4, 1))  # with the personas' three
+        day_team = teams["Dagteam"]
+        self.assertEqual((day_team.dropout_share, day_team.parent_classes["reliably_improved"]),
+                         (100, 1))
+        self.assertEqual(sum(day_team.classes.values()), 0)  # parents are counted apart
+        clinicians = {f.label: f for f in response.context["sections"][1][1]}
+        self.assertEqual(clinicians["Alice Test"].classes["reliably_improved"], 1)
+        self.assertContains(response, "Behandlere")
+
+    def test_a_clinician_sees_only_the_teams(self):
+        self.login(self.alice)
+        response = self.client.get(reverse("fit_overview"))
+        self.assertEqual([f.label for f in response.context["sections"][0][1]], ["Rådgivning"])
+        self.assertEqual(len(response.context["sections"]), 1)
+        self.assertNotContains(response, "Carl Test")
+
+    def test_a_period_that_ends_before_it_begins_is_refused(self):
+        self.login(self.lene)
+        response = self.client.get(reverse("fit_overview") + "?from=2026-05-01&to=2026-01-01")
+        self.assertContains(response, "Perioden slutter, før den begynder")
+
+    def test_the_overview_costs_the_same_queries_for_any_number_of_courses(self):
+        def count():
+            self.login(self.lene)
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(reverse("fit_overview"))
+            return len(queries)
+
+        before = count()
+        for i in range(5):
+            course_with(self.ida, self.team_a, [15, 18, 22, 27], clinician=self.carl,
+                        start=datetime.date(2026, 4, 1 + i),
+                        end=datetime.date(2026, 8, 1) if i % 2 else None)
+        self.assertEqual(count(), before)
+
+    def test_analysts_and_administrators_do_not_see_it(self):
+        for user in (self.ali, self.adam):
+            self.login(user)
+            self.assertEqual(self.client.get(reverse("fit_overview")).status_code, 403)
+
+
+class SettingsTests(PersonaTestCase):
+    def setUp(self):
+        self.login(self.adam)
+
+    def test_only_the_administrator_changes_the_fit_settings(self):
+        self.login(self.lene)
+        self.assertEqual(self.client.get(reverse("fit_settings")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("fit_norms", args=["ORS"])).status_code, 403)
+
+    def test_recording_the_licence_opens_the_digital_screens(self):
+        page = self.client.get(reverse("fit_settings"))
+        self.assertContains(page, "Ingen licens i kraft")
+        response = self.client.post(reverse("fit_licence"), {
+            "holder": "Helsingør Kommune", "reference": "ICCE-2026-17",
+            "granted_on": "2026-01-02"})
+        self.assertRedirects(response, reverse("fit_settings"))
+        licence = Licence.objects.in_force(self.service)
+        self.assertEqual((licence.holder, licence.recorded_by), ("Helsingør Kommune", self.adam))
+
+    def test_a_bad_licence_names_the_field(self):
+        response = self.client.post(reverse("fit_licence"), {
+            "holder": "", "reference": "x", "granted_on": "2026-01-02",
+            "valid_until": "2025-01-01"})
+        self.assertContains(response, 'href="#id_holder"')
+        self.assertContains(response, 'href="#id_valid_until"')
+        self.assertFalse(Licence.objects.exists())
+
+    def norm_post(self, rows, **extra):
+        data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": 0, **extra}
+        for i, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"form-{i}-{key}"] = value
+        return self.client.post(reverse("fit_norms", args=["ORS"]), data)
+
+    def test_a_service_replaces_the_default_norms_with_its_own(self):
+        rows = [{"min_age": 13, "max_age": 17, "cutoff": "28", "reliable_change": "6.6",
+                 "source": "CYP IAPT"},
+                {"min_age": 18, "max_age": "", "cutoff": "25", "reliable_change": "6.6",
+                 "source": "CYP IAPT"}]
+        self.assertRedirects(self.norm_post(rows), reverse("fit_settings"))
+        own = Norm.objects.in_effect(self.service)
+        self.assertEqual([(n.instrument, float(n.reliable_change)) for n in own],
+                         [("CORS", 5.0), ("ORS", 6.6), ("ORS", 6.6)])
+        self.assertEqual(Norm.objects.filter(service=None).count(), 3)  # defaults untouched
+        self.assertEqual(Norm.objects.in_effect(self.other_service)[1].reliable_change, 5)
+        self.client.post(reverse("fit_norms", args=["ORS"]), {"reset": "1"})
+        self.assertFalse(Norm.objects.filter(service=self.service).exists())
+
+    def test_overlapping_age_bands_are_refused(self):
+        rows = [{"min_age": 13, "max_age": 18, "cutoff": "28", "reliable_change": "5",
+                 "source": "x"},
+                {"min_age": 18, "max_age": "", "cutoff": "25", "reliable_change": "5",
+                 "source": "x"}]
+        self.assertContains(self.norm_post(rows), "overlapper")
+        self.assertFalse(Norm.objects.filter(service=self.service).exists())
+
+    def test_the_srs_flag_rule_is_a_setting(self):
+        response = self.client.post(reverse("fit_alliance_rule", args=["SRS"]), {
+            "total_below": "34", "item_below": "8", "drop_by": "2", "source": "Egen praksis"})
+        self.assertRedirects(response, reverse("fit_settings"))
+        self.assertEqual(AllianceRule.objects.get(service=self.service).total_below, 34)
+        self.assertEqual(AllianceRule.objects.filter(service=None).count(), 3)
+        self.assertEqual(self.client.get(reverse("fit_alliance_rule", args=["ORS"])).status_code,
+                         404)
+
+    def test_the_expected_course_is_learned_or_loaded_from_a_file(self):
+        self.assertRedirects(self.client.post(reverse("fit_expected")), reverse("fit_settings"))
+        self.assertEqual(ExpectedCourse.objects.get().n_courses, 0)
+        model = {"name": "ETR", "source": "ICCE", "max_session": 10, "n_courses": 900,
+                 "low": [2, 0.9, 2, 0], "mid": [4, 0.9, 3, 0], "high": [6, 0.9, 4, 0]}
+        upload = io.BytesIO(json.dumps(model).encode())
+        upload.name = "etr.json"
+        self.client.post(reverse("fit_expected"), {"file": upload})
+        self.assertEqual(ExpectedCourse.objects.get().kind, "loglinear")
+        bad = io.BytesIO(b'{"name": "x"}')
+        bad.name = "bad.json"
+        response = self.client.post(reverse("fit_expected"), {"file": bad}, follow=True)
+        self.assertContains(response, "max_session")
+        self.assertEqual(ExpectedCourse.objects.get().name, "ETR")
+
+
+@time_machine.travel(TODAY)
+class ExpectedCourseCommandTests(PersonaTestCase):
+    def test_refitting_leaves_out_zig_zag_courses_and_can_run_again(self):
+        for i in range(3):
+            course_with(self.ida, self.team_a, [15, 18 + i, 21], end=datetime.date(2026, 6, 1))
+        course_with(self.ida, self.team_a, [10, 17, 10, 17, 10], end=datetime.date(2026, 6, 1))
+        course_with(self.ida, self.team_a, [15, 20])  # still active: not learned from
+        first = expected.refit(self.service)
+        self.assertEqual((first.expected.n_courses, first.doubtful), (3, 1))
+        self.assertEqual(expected.refit(self.service).expected.pk, first.expected.pk)
+
+    def test_a_licensed_model_is_kept_unless_replaced(self):
+        expected.load(self.service, {"name": "ETR", "source": "ICCE", "max_session": 10,
+                                     "low": [2, 0.9, 2, 0], "mid": [4, 0.9, 3, 0],
+                                     "high": [6, 0.9, 4, 0]})
+        self.assertTrue(expected.refit(self.service).kept_file_model)
+        self.assertFalse(expected.refit(self.service, replace_file_model=True)
+                         .expected.from_file)
+
+    def test_a_session_the_young_person_missed_is_no_session_number(self):
+        course = course_with(self.ida, self.team_a, [15, None, 20])
+        Session.objects.filter(course=course).order_by("date")[1:2].get().delete()
+        Session.objects.create(course=course, date=datetime.date(2026, 1, 8),
+                               attendance="cancelled")
+        from spor.measures.progress import course_fits
+
+        fit = course_fits([Course.objects.select_related("client").get(pk=course.pk)],
+                          self.service)[course.pk]
+        self.assertEqual([p.number for p in fit.own], [1, 2])
