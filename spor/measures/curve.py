@@ -30,13 +30,27 @@ def curve_svg(fit, width: float = 7.5) -> str:
         return ""
     show_alliance = any(fit.alliance.values())
     rows, ratios = (2, [3, 1.3]) if show_alliance else (1, None)
-    height = 3.9 if show_alliance else 2.9
-    with charts.figure(width, height, rows=rows, height_ratios=ratios) as (fig, axes):
+    height = 4.3 if show_alliance else 3.3
+    margins = (0.75, 0.15, 0.25, 0.95)  # room below for the dates and the legend
+    with charts.figure(width, height, rows=rows, height_ratios=ratios,
+                       margins=margins) as (fig, axes):
         top = axes[0]
         _outcome(top, fit)
         if show_alliance:
             _alliance(axes[1], fit)
+            for session in fit.sessions:
+                if session.plan_note is not None:
+                    axes[1].axvline(session.date, color=C["warn"], linestyle=":", linewidth=1.2)
         _dates(axes[-1], fit)
+        handles, labels = [], []
+        for ax in axes:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                if label not in labels:
+                    handles.append(handle)
+                    labels.append(label)
+        if handles:  # below the chart, where it hides no point
+            fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4),
+                       bbox_to_anchor=(0.5, 0.01))
         return charts.to_svg(fig, title=_title(fit), desc=describe(fit))
 
 
@@ -73,7 +87,6 @@ def _outcome(ax, fit):
     ax.yaxis.set_major_locator(MultipleLocator(10))
     ax.set_ylabel(_("Outcome (ORS)"))
     charts.local_numbers(ax.yaxis)
-    ax.legend(loc="lower right", ncols=3)
     if len(set(dates)) < 2 and dates:
         ax.set_xlim(dates[0] - datetime.timedelta(days=7), dates[0] + datetime.timedelta(days=7))
 
@@ -94,7 +107,6 @@ def _alliance(ax, fit):
     ax.set_ylim(max(0, lowest - 4), 40.5)
     ax.set_ylabel(_("SRS"))
     charts.local_numbers(ax.yaxis)
-    ax.legend(loc="lower right", ncols=2)
 
 
 def _dates(ax, fit):

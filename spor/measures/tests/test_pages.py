@@ -3,8 +3,11 @@
 import datetime
 import io
 import json
+import tempfile
+from pathlib import Path
 
 import time_machine
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -321,3 +324,25 @@ class ExpectedCourseCommandTests(PersonaTestCase):
         fit = course_fits([Course.objects.select_related("client").get(pk=course.pk)],
                           self.service)[course.pk]
         self.assertEqual([p.number for p in fit.own], [1, 2])
+
+    def test_the_command_learns_for_every_service_and_loads_a_file_for_one(self):
+        out = io.StringIO()
+        call_command("fit_expected", stdout=out)
+        self.assertIn("Helsingung: learned from 0 closed courses", out.getvalue())
+        self.assertIn("Andetsteds: learned from 0", out.getvalue())
+        path = Path(tempfile.mkdtemp()) / "etr.json"
+        path.write_text(json.dumps({"name": "ETR", "source": "ICCE", "max_session": 1,
+                                    "low": [1, 1, 1], "mid": [4, 0.9, 3, 0],
+                                    "high": [6, 0.9, 4, 0]}))
+        with self.assertRaises(CommandError) as caught:
+            call_command("fit_expected", "--service", "Helsingung", "--from-file", str(path))
+        self.assertIn("etr.json: max_session:", str(caught.exception))
+        self.assertIn("etr.json: low: four numbers are required", str(caught.exception))
+        with self.assertRaises(CommandError):
+            call_command("fit_expected", "--from-file", str(path))  # which service?
+        path.write_text(json.dumps({"name": "ETR", "source": "ICCE", "max_session": 10,
+                                    "low": [2, 0.9, 2, 0], "mid": [4, 0.9, 3, 0],
+                                    "high": [6, 0.9, 4, 0]}))
+        call_command("fit_expected", "--service", "Helsingung", "--from-file", str(path),
+                     stdout=out)
+        self.assertEqual(ExpectedCourse.objects.get(service=self.service).name, "ETR")

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from spor.accounts.models import Service
 from spor.measures import conf, expected
@@ -20,6 +20,7 @@ class Command(BaseCommand):
                             help="Learn from the service's own courses even where a model "
                                  "from a file is in use.")
 
+    @no_translations  # operator messages in English, as the import command's
     def handle(self, *args, service, path, replace_file_model, **options):
         services = Service.objects.order_by("name")
         if service:

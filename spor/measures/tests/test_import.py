@@ -1,0 +1,82 @@
+"""ratings.csv of FORMATS.md, through the `spor import` command."""
+
+import io
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+
+from spor.clients.models import Client
+from spor.measures.models import Rating
+
+CLIENTS = "client_ref,anonymous,birth_year\nc1,true,2008\n"
+COURSES = ("course_ref,client_ref,kind,start_date,end_date\n"
+           "k1,c1,individual,2014-02-01,2014-09-01\n")
+SESSIONS = ("session_ref,course_ref,date,kind,attendance\n"
+            "s1,k1,2014-02-01,individual,attended\n"
+            "s2,k1,2014-03-01,individual,attended\n"
+            "s3,k1,2014-04-01,individual,no_show\n")
+RATINGS = ("session_ref,instrument,rater,item1,item2,item3,item4\n"
+           "s1,ORS,client,4.5,5,6.2,3\n"
+           "s1,SRS,client,9,9.5,10,8.8\n"
+           "s2,ORS,client,7,7,7.5,8\n"
+           "s2,ORS,parent,6,6,6,6\n")
+
+
+class RatingsImportTests(TestCase):
+    def run_import(self, ratings):
+        folder = Path(tempfile.mkdtemp())
+        for name, text in {"clients.csv": CLIENTS, "courses.csv": COURSES,
+                           "sessions.csv": SESSIONS, "ratings.csv": ratings}.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command("import", str(folder), stdout=out, stderr=err)
+        except CommandError:
+            return False, err.getvalue()
+        return True, out.getvalue()
+
+    def test_ratings_are_imported_with_their_totals_and_once_only(self):
+        ok, out = self.run_import(RATINGS)
+        self.assertTrue(ok, out)
+        self.assertIn("ratings.csv: 4 created", out)
+        ors = Rating.objects.get(session__ref="s1", instrument="ORS")
+        self.assertEqual((ors.total, ors.source, ors.answers["individually"]),
+                         (Decimal("18.7"), "import", 4.5))
+        self.assertEqual(Rating.objects.get(instrument="SRS").answers["overall"], 8.8)
+        ok, out = self.run_import(RATINGS)
+        self.assertIn("ratings.csv: 4 unchanged", out)
+        ok, out = self.run_import(RATINGS.replace("s2,ORS,parent,6,6,6,6", "s2,ORS,parent,6,6,6,7"))
+        self.assertIn("ratings.csv: 3 unchanged, 1 updated", out)
+        self.assertEqual(Rating.objects.count(), 4)
+
+    def test_every_bad_value_is_named_and_nothing_is_written(self):
+        bad = ("session_ref,instrument,rater,item1,item2,item3,item4\n"
+               "s1,ORS,client,10.5,5,6.25,x\n"
+               "s9,ORS,client,1,1,1,1\n"
+               "s1,PHQ9,teacher,1,1,1,1\n"
+               "s3,ORS,client,1,1,1,1\n"
+               "s2,ORS,client,1,1,1,1\n"
+               "s2,ORS,client,2,2,2,2\n"
+               "s1,SRS,client,1,2,3\n")
+        ok, err = self.run_import(bad)
+        self.assertFalse(ok)
+        for problem in ("ratings.csv:2: item1: 10.5 is not between 0 and 10",
+                        "ratings.csv:2: item3: 6.25 has more than 1 decimal(s)",
+                        "ratings.csv:2: item4: 'x' is not a number",
+                        "ratings.csv:3: session_ref: unknown session 's9'",
+                        "ratings.csv:4: instrument: 'PHQ9' is not one of ORS, CORS, SRS",
+                        "ratings.csv:4: rater: 'teacher' is not one of client, parent, other",
+                        "ratings.csv:5: session_ref: ratings belong to sessions the young "
+                        "person attended",
+                        "ratings.csv:7: session_ref: a second ORS rating by client",
+                        "ratings.csv:8: item4: a number is required"):
+            self.assertIn(problem, err)
+        self.assertFalse(Client.objects.exists())
+        self.assertFalse(Rating.objects.exists())
+
+    def test_an_unknown_column_is_refused(self):
+        ok, err = self.run_import("session_ref,instrument,rater,item1,item2,item3,item4,total\n")
+        self.assertIn("ratings.csv:1: total: unknown column", err)
