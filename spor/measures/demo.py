@@ -69,7 +69,7 @@ def _course(ctx, course, sessions, kind, ratings, plans):
         made = timezone.make_aware(datetime.datetime.combine(session.date, datetime.time(14)))
         source = ctx.pick(SOURCES)
         if n == 0 or rng.random() < 0.88:
-            shape = 1 - math.exp(-n / 3)
+            shape = 1 - math.exp(-n / 2)
             total = intake + gain * shape + rng.gauss(0, 1.3)
             if kind == "zigzag":
                 total = intake + (7 if n % 2 else 0) + rng.gauss(0, 0.8)
@@ -82,7 +82,7 @@ def _course(ctx, course, sessions, kind, ratings, plans):
                                        0.6))
         if rng.random() < 0.85 or n == weak_at:
             alliance = instruments.alliance_for(age, group=session.kind == "group")
-            srs = min(40, rng.gauss(38.4, 0.8))
+            srs = min(40, rng.gauss(38.4, 0.45))
             if n == weak_at:
                 srs = rng.uniform(29, 34.5)
             ratings.append(_rating(ctx, session, alliance, "client", srs, source,

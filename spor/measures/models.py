@@ -244,6 +244,11 @@ class Rating(models.Model):
     def __str__(self):
         return f"{self.instrument} {self.get_rater_display()}"
 
+    def save(self, *args, **kwargs):
+        self.course_id, self.date = self.session.course_id, self.session.date
+        self.total = self._total()
+        super().save(*args, **kwargs)
+
     @property
     def definition(self) -> instruments.Instrument:
         return instruments.get(self.instrument)
@@ -268,11 +273,6 @@ class Rating(models.Model):
     def _total(self):
         score = self.definition.score(self.answers)
         return None if score is None else decimal.Decimal(str(score))
-
-    def save(self, *args, **kwargs):
-        self.course_id, self.date = self.session.course_id, self.session.date
-        self.total = self._total()
-        super().save(*args, **kwargs)
 
     @classmethod
     def record(cls, session, instrument: str, rater: str, answers: dict, source: str,
@@ -316,6 +316,9 @@ class RatingInvite(models.Model):
     used_at = models.DateTimeField(null=True)
 
     objects = InviteQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.get_mode_display()} {self.instrument}"
 
     @staticmethod
     def hash(token: str) -> str:
@@ -366,6 +369,9 @@ class PlanChange(models.Model):
         verbose_name = _("plan change")
         verbose_name_plural = _("plan changes")
 
+    def __str__(self):
+        return self.note
+
 
 class ExpectedCourse(models.Model):
     """A service's expected course: learned from its own closed courses by the command
@@ -387,6 +393,9 @@ class ExpectedCourse(models.Model):
     class Meta:
         verbose_name = _("expected course")
         verbose_name_plural = _("expected courses")
+
+    def __str__(self):
+        return self.name or self.get_kind_display()
 
     @property
     def from_file(self) -> bool:

@@ -107,7 +107,8 @@ def session_ratings(request, session):
         "session": session, "course": course, "client": client,
         "number": next((s.number for s in fit.sessions if s.id == session.pk), None),
         "steps": steps, "attended": session.attendance == "attended",
-        "licence": Licence.objects.in_force(client.service), "raters": Rating.Rater.choices, "plan": plan, "plan_form": form, "pending": pending,
+        "licence": Licence.objects.in_force(client.service), "raters": Rating.Rater.choices,
+        "plan": plan, "plan_form": form, "pending": pending,
     })
 
 
