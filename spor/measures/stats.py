@@ -97,29 +97,57 @@ def with_change_class(courses, rater: str = Rating.Rater.CLIENT):
     ))
 
 
-# The same rules as with_change_class, over the per-course values computed once each.
-CLASSIFY = """
+# Counting is one SQL statement: the courses (age and service, compiled by Django so that
+# it runs on SQLite and PostgreSQL alike), each course's outcome ratings numbered once with
+# window functions, then the classes. The correlated subqueries of the annotations above
+# took 13 times as long as this on a national year of courses (bench/fit_stats.py).
+COUNT_CLASSES = """
+WITH fit_ranked AS (
+    SELECT c.fit_course, c.fit_service, c.fit_age, ROUND(r.total * 10) AS t,
+           ROW_NUMBER() OVER w AS i, COUNT(r.total) OVER w AS n
+    FROM ({courses}) c
+    LEFT JOIN {ratings} r ON r.course_id = c.fit_course AND r.rater = %s
+                             AND r.instrument IN ({instruments})
+    WINDOW w AS (PARTITION BY c.fit_course ORDER BY r.date, r.created_at
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+fit_ends AS (
+    SELECT fit_service, fit_age, MAX(n) AS n, MAX(CASE WHEN i = 1 THEN t END) AS first_t,
+           MAX(CASE WHEN i = n THEN t END) AS last_t
+    FROM fit_ranked GROUP BY fit_course, fit_service, fit_age
+),
+fit_normed AS (
+    SELECT n, first_t, last_t, {cutoff} AS cutoff_t, {rci} AS rci_t FROM fit_ends c
+)
 SELECT CASE
-    WHEN fit_n = 0 THEN 'none'
-    WHEN fit_n = 1 THEN 'single_rating'
-    WHEN fit_rci_t IS NULL THEN 'no_norm'
-    WHEN fit_last_t - fit_first_t >= fit_rci_t
-         AND fit_first_t < fit_cutoff_t AND fit_last_t >= fit_cutoff_t THEN 'recovered'
-    WHEN fit_last_t - fit_first_t >= fit_rci_t THEN 'reliably_improved'
-    WHEN fit_first_t - fit_last_t >= fit_rci_t THEN 'deteriorated'
+    WHEN n = 0 THEN 'none'
+    WHEN n = 1 THEN 'single_rating'
+    WHEN rci_t IS NULL THEN 'no_norm'
+    WHEN last_t - first_t >= rci_t AND first_t < cutoff_t AND last_t >= cutoff_t
+         THEN 'recovered'
+    WHEN last_t - first_t >= rci_t THEN 'reliably_improved'
+    WHEN first_t - last_t >= rci_t THEN 'deteriorated'
     ELSE 'no_change' END, COUNT(*)
-FROM ({courses}) fit_courses GROUP BY 1
+FROM fit_normed GROUP BY 1
 """
 
 
 def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
-    """Courses with an outcome rating by `rater` and their change classes. One query:
-    the three lookups of each course run once, in an inner query."""
-    inner = with_norm(with_outcome_ends(courses, rater)).order_by().values(
-        "fit_n", "fit_first_t", "fit_last_t", "fit_cutoff_t", "fit_rci_t")
-    sql, params = inner.query.sql_with_params()
+    """Courses with an outcome rating by `rater` and their change classes, by the same
+    rules as `with_change_class`. Two queries (the norms, then the counts)."""
+    inner = courses.order_by().annotate(
+        fit_course=F("pk"), fit_service=F("client__service_id"), fit_age=_intake_age(),
+    ).values("fit_course", "fit_service", "fit_age")
+    courses_sql, params = inner.query.sql_with_params()
+    codes = [i.code for i in instruments.of_kind("outcome")]
+    table = _norm_table()
+    cutoff_sql, cutoff_params = _norm_sql(table, "cutoff")
+    rci_sql, rci_params = _norm_sql(table, "rci")
+    sql = COUNT_CLASSES.format(
+        courses=courses_sql, ratings=Rating._meta.db_table,
+        instruments=", ".join(["%s"] * len(codes)), cutoff=cutoff_sql, rci=rci_sql)
     with connections[inner.db].cursor() as cursor:
-        cursor.execute(CLASSIFY.format(courses=sql), params)
+        cursor.execute(sql, [*params, rater, *codes, *cutoff_params, *rci_params])
         found = dict(cursor.fetchall())
     counts = {"courses_with_ors": sum(n for cls, n in found.items() if cls != "none")}
     for cls in (*CLASSES, "single_rating", "no_norm"):
@@ -157,25 +185,56 @@ def _intake_age():
     )
 
 
-def _norm_cases():
-    """CASE expressions giving the cutoff and reliable change (tenths) for the service and
-    the intake age, built from the norms in effect (a handful of rows). The ages are
-    walked in Python with the same `norm_for` the pages use, so SQL and pages agree."""
+def _norm_table() -> list[tuple]:
+    """The norms in effect, as (service id or None for every service without norms of its
+    own, those services, first age, last age or None, cutoff and reliable change in
+    tenths). The ages are walked in Python with the same `norm_for` the pages use, so that
+    SQL and pages agree."""
     rows = list(Norm.objects.all())
     services = sorted({r.service_id for r in rows if r.service_id is not None})
-    cutoff_whens, rci_whens = [], []
+    table = []
     for service in [*services, None]:
-        if service is None:  # every service without norms of its own
+        for low, high, norm in _age_ranges(in_effect(rows, service)):
+            table.append((service, services, low, high, tenths(norm.cutoff),
+                          tenths(norm.reliable_change)))
+    return table
+
+
+def _norm_cases():
+    """The norm table as CASE expressions for annotations (fit_cutoff_t, fit_rci_t)."""
+    cutoff_whens, rci_whens = [], []
+    for service, services, low, high, cutoff, rci in _norm_table():
+        if service is None:
             where = ~Q(client__service_id__in=services) if services else Q()
         else:
             where = Q(client__service_id=service)
-        for low, high, norm in _age_ranges(in_effect(rows, service)):
-            ages = Q(fit_age__gte=low) if high is None else Q(fit_age__gte=low, fit_age__lte=high)
-            cutoff_whens.append(When(where & ages, then=Value(tenths(norm.cutoff))))
-            rci_whens.append(When(where & ages, then=Value(tenths(norm.reliable_change))))
+        ages = Q(fit_age__gte=low) if high is None else Q(fit_age__gte=low, fit_age__lte=high)
+        cutoff_whens.append(When(where & ages, then=Value(cutoff)))
+        rci_whens.append(When(where & ages, then=Value(rci)))
     none = Value(None, output_field=IntegerField())
     return (Case(*cutoff_whens, default=none, output_field=IntegerField()),
             Case(*rci_whens, default=none, output_field=IntegerField()))
+
+
+def _norm_sql(table, which) -> tuple[str, list]:
+    """The norm table as a CASE over the columns fit_service and fit_age of COUNT_CLASSES."""
+    sql, params = ["CASE"], []
+    for service, services, low, high, cutoff, rci in table:
+        if service is None:
+            where = ("c.fit_service NOT IN (" + ", ".join(["%s"] * len(services)) + ")"
+                     if services else "1 = 1")
+            params += services
+        else:
+            where = "c.fit_service = %s"
+            params.append(service)
+        sql.append(f"WHEN {where} AND c.fit_age >= %s"
+                   + (" AND c.fit_age <= %s" if high is not None else "") + " THEN %s")
+        params += [low, *([high] if high is not None else []),
+                   cutoff if which == "cutoff" else rci]
+    if not table:
+        return "CAST(NULL AS INTEGER)", []
+    sql.append("END")
+    return " ".join(sql), params
 
 
 def _age_ranges(norms):

@@ -110,6 +110,12 @@ class ChangeClassCountTests(PersonaTestCase):
         self.course([20, 26.6])
         self.assertEqual(stats.change_class_counts(Course.objects.all())["reliably_improved"], 1)
 
+    def test_without_any_norm_every_course_is_counted_apart(self):
+        Norm.objects.all().delete()
+        self.course([20, 30])
+        self.assertEqual(stats.change_class_counts(Course.objects.filter(end_date=ENDED))
+                         ["no_norm"], 1)
+
     def test_an_age_without_a_norm_is_counted_apart(self):
         young = Client.objects.create(service=self.service, team=self.team_a, birth_year=2021)
         course_with(young, self.team_a, [10, 30], end=ENDED)  # 5 years old: no norm
@@ -158,9 +164,12 @@ class SqlAgreesWithThePagesTests(Personas, HypothesisTestCase):
                                            birth_year=born)
             course = course_with(client, self.team_a, [t / 10 for t in totals], end=ENDED)
             row = stats.with_change_class(Course.objects.filter(pk=course.pk)).get()
+            counted = stats.change_class_counts(Course.objects.filter(pk=course.pk))
             page = course_fits([Course.objects.select_related("client").get(pk=course.pk)],
                                self.service)[course.pk]
         expected = {0: "none", 1: "single_rating"}.get(len(totals))
         if expected is None:
             expected = page.change.value if page.change else "no_norm"
         self.assertEqual(row.fit_class, expected)
+        if expected != "none":
+            self.assertEqual(counted[expected], 1)
