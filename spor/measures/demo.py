@@ -37,7 +37,7 @@ def populate(ctx):
               and len(sessions.get(c.pk, [])) >= 5]
     mine = [c for c in active if c.clinician_id == behandler.pk]
     others = [c for c in active if c.clinician_id != behandler.pk]
-    shown = {c.pk: kind for c, kind in [*zip(mine, ["flat", "responder"], strict=False),
+    shown = {c.pk: kind for c, kind in [*zip(mine, ["stuck", "responder"], strict=False),
                                         *zip(others, ["alliance", "worse"], strict=False)]}
     ratings, plans = [], []
     for course in courses:
@@ -56,8 +56,8 @@ def _course(ctx, course, sessions, kind, ratings, plans):
     client = course.client
     age = client.age_on(course.start_date or sessions[0].date)
     outcome = instruments.outcome_for(age)
-    intake = min(max(rng.gauss(19, 5.5), 4), 34)
-    gain = {"responder": rng.uniform(7, 14), "slow": rng.uniform(3, 6), "flat": 0,
+    intake = min(max(rng.gauss(19, 5.5), 4), 34) if kind != "stuck" else 15.5
+    gain = {"responder": rng.uniform(7, 14), "slow": rng.uniform(3, 6), "flat": 0, "stuck": 0,
             "alliance": rng.uniform(4, 8), "worse": -rng.uniform(5, 8), "zigzag": 2}[kind]
     gain = min(gain, 36 - intake)
     parents = course.kind == Course.Kind.FAMILY or (age < 18 and rng.random() < 0.25)
@@ -73,7 +73,7 @@ def _course(ctx, course, sessions, kind, ratings, plans):
             total = intake + gain * shape + rng.gauss(0, 1.3)
             if kind == "zigzag":
                 total = intake + (7 if n % 2 else 0) + rng.gauss(0, 0.8)
-            if kind == "flat":
+            if kind in ("flat", "stuck"):
                 total = intake + rng.gauss(0, 1)
             ratings.append(_rating(ctx, session, outcome, "client", total, source, made, 0.6))
             if parents and rng.random() < 0.5:
