@@ -17,6 +17,7 @@ from spor.measures.fit import fmt
 from spor.measures.models import Rating
 
 C = charts.COLOURS
+DENSE = 60  # ratings in a series above which points are not marked
 RATER_STYLE = {
     Rating.Rater.CLIENT: {"color": C["accent"], "linestyle": "-", "marker": "o"},
     Rating.Rater.PARENT: {"color": C["second"], "linestyle": "--", "marker": "s"},
@@ -73,9 +74,11 @@ def _outcome(ax, fit):
             ax.step([d for d, _c in cutoffs], [c for _d, c in cutoffs], where="post",
                     color=C["bad"], linestyle="--", linewidth=1, label=_("Clinical cutoff"))
     for rater, points in fit.outcome.items():
+        style = dict(RATER_STYLE[rater])
+        if len(points) > DENSE:  # a long course reads as a line; markers would blur it
+            style["marker"] = None
         ax.plot([p.date for p in points], [float(p.total) for p in points],
-                label=str(Rating.Rater(rater).label), linewidth=1.8, markersize=4,
-                **RATER_STYLE[rater])
+                label=str(Rating.Rater(rater).label), linewidth=1.8, markersize=4, **style)
     for session in fit.sessions:
         if session.plan_note is not None:
             ax.axvline(session.date, color=C["warn"], linestyle=":", linewidth=1.2)
@@ -98,7 +101,8 @@ def _alliance(ax, fit):
         totals = [float(p.total) for p in points]
         lowest = min([lowest, *totals])
         ax.plot([p.date for p in points], totals, color=style["color"],
-                linestyle=style["linestyle"], linewidth=1.2, marker=".", markersize=5,
+                linestyle=style["linestyle"], linewidth=1.2,
+                marker="." if len(points) <= DENSE else None, markersize=5,
                 label=_("Session rating (SRS)") if rater == Rating.Rater.CLIENT else None)
         flagged = [p for p in points if p.flags]
         if flagged:
