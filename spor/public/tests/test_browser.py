@@ -67,7 +67,7 @@ class PhoneTests(BrowserTestCase):
         young.get_by_label("Hvor gammel er du?").fill("16")
         young.get_by_label("Ring eller skriv en sms til mig").check()
         young.get_by_label("Telefonnummer").fill("22 33 44 55")
-        young.get_by_label("Vær diskrete").check()
+        young.get_by_label("Vær diskrete, når I kontakter mig").check()
         young.get_by_label("Vil du fortælle os lidt?").fill("Mine forældre er sure.")
         young.get_by_label("Det vil jeg gerne snakke om først").check()
         young.wait_for_timeout(1100)  # a person takes a moment; the form checks it
