@@ -3,23 +3,27 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_noop
+
 from spor.reports import sections
 from spor.reports.suppression import Table, suppress
 from spor.treatment.models import Course, Session
 
+# The counting rules, printed in every report (in English in the JSON, translated on pages).
 RULES = [
-    "A course counts in a year when it ended in that year.",
-    "Age is the young person's age when the course started; with a birth year only, "
-    "the start year minus the birth year.",
-    "Percentages are of the section's n and rounded half up to whole numbers.",
-    "Success is stopped + reduced. A course ended without a recorded outcome counts as "
-    "unknown.",
-    "Sessions and other activity count in the year they took place; only attended "
-    "sessions count by kind.",
-    "Cells with fewer persons than the threshold are suppressed (null, with "
-    '"suppressed": true beside them), and further cells are suppressed where a suppressed '
-    "cell could otherwise be recomputed from totals or other cells. Counts of activity "
-    "(sessions) are not counts of persons and are not suppressed.",
+    gettext_noop("A course counts in a year when it ended in that year."),
+    gettext_noop("Age is the young person's age when the course started; with a birth year "
+                 "only, the start year minus the birth year."),
+    gettext_noop("Percentages are of the section's n and rounded half up to whole numbers."),
+    gettext_noop("Success is stopped + reduced. A course ended without a recorded outcome "
+                 "counts as unknown."),
+    gettext_noop("Sessions and other activity count in the year they took place; only "
+                 "attended sessions count by kind."),
+    gettext_noop("Cells with fewer persons than the threshold are suppressed (null, with "
+                 "\"suppressed\": true beside them), and further cells are suppressed where a "
+                 "suppressed cell could otherwise be recomputed from totals or other cells. "
+                 "Counts of activity (sessions) are not counts of persons and are not "
+                 "suppressed."),
 ]
 
 
@@ -172,3 +176,17 @@ class Formatter:
         for name in table.sums["n"]:
             result[name] = {"count": table.cells[name], "percent": percent(table.cells[name], n)}
         return result
+
+
+def make_report(year, service=None, team=None, start=None, end=None, threshold=None):
+    """The suppressed report of one service (or of every service when None)."""
+    from spor.accounts.models import Service
+    from spor.reports.models import NationalFigure
+
+    services = None if service is None else [service]
+    if threshold is None:
+        chosen = [service] if service else Service.objects.all()
+        threshold = max([s.small_cell_threshold for s in chosen] or [5])
+    national = (NationalFigure.objects.filter(service=service, year=year).first()
+                if service else None)
+    return build(Scope(year, services, team, start, end), max(threshold, 3), national)
