@@ -47,8 +47,8 @@ class SessionForm(ModelForm):
         self.fields["staff"].queryset = User.objects.filter(
             service=course.client.service, is_active=True, role__in=User.CLIENT_ROLES)
         self.fields["participants"].queryset = course.client.relatives.all()
-        if not self.instance.pk:
-            self.initial.setdefault("date", today())
+        if self.instance._state.adding and not self.initial.get("date"):
+            self.initial["date"] = today()
 
     def clean(self):
         data = super().clean()

@@ -149,8 +149,8 @@ def decision(request, course):
         "attended": course.attended_count()})
 
 
-def _course_subform(request, course, form_class, instance, what, title):
-    form = form_class(request.POST or None, instance=instance, course=course)
+def _course_subform(request, course, form_class, instance, what, title, initial=None):
+    form = form_class(request.POST or None, instance=instance, course=course, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             obj = form.save()
@@ -172,7 +172,8 @@ def _course_subform(request, course, form_class, instance, what, title):
 def session_new(request, course):
     course = get_course_for_user(request.user, course)
     return _course_subform(request, course, SessionForm, None,
-                           gettext_noop("Session form"), _("Register session"))
+                           gettext_noop("Session form"), _("Register session"),
+                           initial={"staff": [request.user]})
 
 
 @staff_required(*CLIENT_ROLES)

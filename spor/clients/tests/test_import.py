@@ -1,0 +1,184 @@
+import datetime
+import importlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+from django.utils.module_loading import import_string
+
+from spor.accounts.models import Service
+from spor.clients.models import Client
+from spor.treatment.models import Course, Session
+
+CLIENTS = """client_ref,anonymous,birth_year,birth_date,gender,first_name,last_name,cpr
+c1,true,2008,,male,,,
+c2,false,,2007-03-05,female,Ida,Hansen,050307-4321
+c3,false,1999,,unknown,,,
+"""
+COURSES = """course_ref,client_ref,kind,start_date,end_date,referral,main_substance,outcome,in_school_at_end
+k1,c1,anonymous_counselling,2014-02-01,2014-03-01,self,cannabis,stopped,
+k2,c2,individual,2014-01-10,2014-09-30,parent,cannabis_plus,reduced,true
+k3,c3,individual,2014-05-01,,,,,
+"""
+command = importlib.import_module("spor.clients.management.commands.import")
+SESSIONS = """session_ref,course_ref,date,kind,duration_min,attendance
+s1,k1,2014-02-01,individual,60,attended
+s2,k2,2014-02-01,family,45,
+s3,k2,2014-03-01,network,,no_show
+"""
+
+
+class ImportTests(TestCase):
+    def folder(self, **files):
+        folder = Path(tempfile.mkdtemp())
+        contents = {"clients.csv": CLIENTS, "courses.csv": COURSES, "sessions.csv": SESSIONS}
+        contents.update({k.removesuffix("_csv") + ".csv": v for k, v in files.items()})
+        for name, text in contents.items():
+            if text is not None:
+                data = text if isinstance(text, bytes) else text.encode()
+                (folder / name).write_bytes(data)
+        return folder
+
+    def run_import(self, folder):
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command("import", str(folder), stdout=out, stderr=err)
+        except CommandError as e:
+            return False, out.getvalue(), err.getvalue() + str(e)
+        return True, out.getvalue(), err.getvalue()
+
+    def problems(self, **files):
+        ok, _out, err = self.run_import(self.folder(**files))
+        self.assertFalse(ok)
+        self.assertEqual(Client.objects.count(), 0, "nothing may be written")
+        return err
+
+    def test_a_good_folder_is_imported_with_its_rules(self):
+        ok, out, err = self.run_import(self.folder())
+        self.assertTrue(ok, err)
+        self.assertIn("clients.csv: 3 created", out)
+        self.assertIn("sessions.csv: 3 created", out)
+        anonymous = Client.objects.get(ref="c1")
+        self.assertEqual((anonymous.anonymous, anonymous.birth_year, anonymous.first_name),
+                         (True, 2008, ""))
+        ida = Client.objects.get(ref="c2")
+        self.assertEqual(ida.reveal_cpr(), "050307-4321")
+        self.assertEqual(ida.birth_year, 2007)
+        course = Course.objects.get(ref="k2")
+        self.assertEqual((course.outcome, course.occupation_at_end, course.main_substance,
+                          course.referral, course.end_date),
+                         ("reduced", "school", "cannabis_plus", "parent",
+                          datetime.date(2014, 9, 30)))
+        self.assertEqual(Course.objects.get(ref="k3").referral, "unknown")
+        self.assertEqual(Session.objects.get(ref="s2").attendance, "attended")
+        self.assertEqual(Session.objects.get(ref="s3").duration_min, None)
+
+    def test_importing_the_same_folder_twice_changes_nothing(self):
+        folder = self.folder()
+        self.run_import(folder)
+        ok, out, _err = self.run_import(folder)
+        self.assertTrue(ok)
+        self.assertIn("clients.csv: 3 unchanged", out)
+        self.assertIn("courses.csv: 3 unchanged", out)
+        self.assertIn("sessions.csv: 3 unchanged", out)
+        self.assertEqual((Client.objects.count(), Course.objects.count(),
+                          Session.objects.count()), (3, 3, 3))
+        self.assertEqual(Service.objects.count(), 1)
+
+    def test_a_changed_row_updates_the_record_it_names(self):
+        self.run_import(self.folder())
+        changed = COURSES.replace("2014-09-30,parent,cannabis_plus,reduced",
+                                  "2014-09-30,parent,cannabis_plus,stopped")
+        ok, out, _err = self.run_import(self.folder(courses_csv=changed))
+        self.assertIn("courses.csv: 2 unchanged, 1 updated", out)
+        self.assertEqual(Course.objects.get(ref="k2").outcome, "stopped")
+
+    def test_a_later_file_may_identify_an_anonymous_client(self):
+        self.run_import(self.folder())
+        identified = CLIENTS.replace("c1,true,2008,,male,,,",
+                                     "c1,false,,2008-04-01,male,Emil,Berg,010408-4111")
+        ok, out, err = self.run_import(self.folder(clients_csv=identified))
+        self.assertTrue(ok, err)
+        emil = Client.objects.get(ref="c1")
+        self.assertFalse(emil.anonymous)
+        self.assertIsNotNone(emil.converted_at)
+        self.assertEqual(emil.courses.get().sessions.count(), 1)
+
+    def test_every_problem_is_printed_as_file_line_column_message(self):
+        err = self.problems(
+            clients_csv=CLIENTS + "c4,maybe,2008,,,,,\nc5,true,2008,,male,Kim,,\n"
+                                  "c6,false,,,female,Eva,Lund,310207-1234\n"
+                                  "c7,false,2006,2007-01-01,,,,\nc1,true,2008,,,,,\n"
+                                  "c8,true,,,,,,\n",
+            courses_csv=COURSES + "k4,c9,individual,2014-01-10,,,,,\n"
+                                  "k5,c2,therapy,2014-13-10,,,weed,,\n"
+                                  "k6,c2,individual,2014-05-01,2014-04-01,,,,\n"
+                                  "k7,c2,individual,2014-05-01,,,,stopped,\n"
+                                  "k8,c2,individual,2014-05-01,,,,,yes\n",
+            sessions_csv=SESSIONS + "s4,k1,2014-05-01,individual,60,\n"
+                                    "s5,k2,2014-02-01,individual,0,maybe\n"
+                                    "s6,k2,2014-02-01,individual,60,,extra\n")
+        for expected in [
+            "clients.csv:5: anonymous: expected true or false, not 'maybe'",
+            "clients.csv:6: first_name: must be empty for an anonymous client",
+            "clients.csv:7: cpr: ",
+            "clients.csv:8: birth_year: does not match birth_date",
+            "clients.csv:9: client_ref: 'c1' appears twice (first on line 2)",
+            "clients.csv:10: birth_year: give birth_date or birth_year",
+            "courses.csv:5: client_ref: unknown client 'c9'",
+            "courses.csv:6: kind: 'therapy' is not one of",
+            "courses.csv:6: start_date: '2014-13-10' is not a date as YYYY-MM-DD",
+            "courses.csv:6: main_substance: 'weed' is not one of",
+            "courses.csv:7: end_date: ",
+            "courses.csv:8: outcome: ",
+            "courses.csv:9: in_school_at_end: expected true or false, not 'yes'",
+            "sessions.csv:5: date: ",
+            "sessions.csv:6: duration_min: 0 is not between 1 and 600",
+            "sessions.csv:6: attendance: 'maybe' is not one of",
+            "sessions.csv:7: row: more fields than columns in the header",
+        ]:
+            self.assertIn(expected, err)
+        self.assertIn("nothing was imported", err)
+
+    def test_unknown_and_missing_columns_are_named(self):
+        err = self.problems(clients_csv="client_ref,anonymous,birth_year,shoe_size\n")
+        self.assertIn("clients.csv:1: shoe_size: unknown column", err)
+        err = self.problems(courses_csv="course_ref,client_ref,kind\n")
+        self.assertIn("courses.csv:1: start_date: required column is missing", err)
+
+    def test_a_missing_required_file_or_an_unknown_file_is_a_problem(self):
+        self.assertIn("clients.csv:0: file: the file is missing",
+                      self.problems(clients_csv=None))
+        self.assertIn("notes.csv:1: file: unknown file", self.problems(notes_csv="a\n"))
+
+    def test_documented_files_that_cannot_be_stored_yet_are_refused_not_skipped(self):
+        supported = {import_string(path).name for path in command.FILES}
+        for name in command.UNSUPPORTED:
+            if name not in supported:
+                err = self.problems(**{name.replace(".csv", "_csv"): "a\n"})
+                self.assertIn(f"{name}:1: file: this file cannot be imported yet", err)
+
+    def test_a_file_that_is_not_utf8_is_refused(self):
+        err = self.problems(clients_csv="client_ref,anonymous,birth_year\nø,true,2008\n"
+                            .encode("latin-1"))
+        self.assertIn("clients.csv:1: file: not UTF-8 text", err)
+
+
+class ImportCommandLineTests(TestCase):
+    def test_the_spor_command_exits_non_zero_and_prints_the_problems(self):
+        with tempfile.TemporaryDirectory() as data, tempfile.TemporaryDirectory() as folder:
+            Path(folder, "clients.csv").write_text("client_ref,anonymous,birth_year\n"
+                                                   "c1,nope,2008\n")
+            Path(folder, "courses.csv").write_text(COURSES.splitlines()[0] + "\n")
+            env = {**os.environ, "SPOR_DATA_DIR": data}
+            env.pop("DATABASE_URL", None)
+            result = subprocess.run([sys.executable, "-m", "spor", "import", folder],
+                                    capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("clients.csv:2: anonymous: expected true or false, not 'nope'",
+                      result.stderr)

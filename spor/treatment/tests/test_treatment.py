@@ -1,0 +1,209 @@
+import datetime
+
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from spor.audit.models import AccessLog
+from spor.clients.models import Client
+from spor.lib.testing import PersonaTestCase
+from spor.treatment.models import Course, FollowUp, Session
+
+TODAY = datetime.date(2026, 11, 28)
+
+
+def errors_of(obj):
+    try:
+        obj.full_clean()
+    except ValidationError as e:
+        return set(e.message_dict)
+    return set()
+
+
+@time_machine.travel(TODAY)
+class CourseRuleTests(PersonaTestCase):
+    def course(self, **fields):
+        base = {"client": self.ida, "team": self.team_a, "kind": "individual",
+                "start_date": datetime.date(2026, 3, 1)}
+        return Course(**{**base, **fields})
+
+    def test_dates_must_follow_each_other_and_not_lie_ahead(self):
+        self.assertEqual(errors_of(self.course(request_date=datetime.date(2026, 3, 2))),
+                         {"request_date"})
+        self.assertEqual(errors_of(self.course(end_date=datetime.date(2026, 2, 1))),
+                         {"end_date"})
+        self.assertEqual(errors_of(self.course(start_date=datetime.date(2027, 1, 1))),
+                         {"start_date"})
+
+    def test_an_outcome_needs_an_end_date(self):
+        self.assertEqual(errors_of(self.course(outcome="stopped")), {"outcome"})
+        self.assertEqual(errors_of(self.course(outcome="stopped",
+                                               end_date=datetime.date(2026, 9, 1))), set())
+
+    def test_up_to_four_other_substances_never_the_main_one(self):
+        self.assertEqual(errors_of(self.course(secondary_substances=["alcohol", "opioids"])),
+                         set())
+        for bad in (["alcohol", "opioids", "other", "methadone", "party_drugs"],
+                    ["cannabis"], ["alcohol", "alcohol"], ["glue"]):
+            self.assertEqual(errors_of(self.course(main_substance="cannabis",
+                                                   secondary_substances=bad)),
+                             {"secondary_substances"}, bad)
+
+    def test_a_waiting_course_shows_the_treatment_guarantee(self):
+        waiting = self.course(start_date=None, request_date=datetime.date(2026, 11, 1))
+        self.assertEqual(waiting.guarantee_date, datetime.date(2026, 11, 15))
+        self.assertIs(waiting.guarantee_met, False)
+        in_time = self.course(request_date=datetime.date(2026, 2, 20))
+        self.assertIs(in_time.guarantee_met, True)
+
+    def test_follow_ups_are_due_3_9_and_12_months_after_the_end(self):
+        course = self.course(end_date=datetime.date(2026, 2, 27))
+        course.save()
+        self.assertEqual(course.followups_due(), [3, 9])
+        FollowUp.objects.create(course=course, months=3, observed_on=datetime.date(2026, 6, 1),
+                                use="stopped")
+        self.assertEqual(course.followups_due(), [9])
+
+
+@time_machine.travel(TODAY)
+class SessionRuleTests(PersonaTestCase):
+    def test_a_session_lies_within_its_course(self):
+        session = Session(course=self.ida_course, date=datetime.date(2026, 1, 1))
+        self.assertEqual(errors_of(session), {"date"})
+        session.date = datetime.date(2026, 1, 25)  # after the request, before the start
+        self.assertEqual(errors_of(session), set())
+        session.date = datetime.date(2026, 12, 1)
+        self.assertEqual(errors_of(session), {"date"})
+
+    def test_a_clinician_registers_a_session_with_staff_and_family(self):
+        self.login(self.alice)
+        response = self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
+            "date": "2026-11-20", "kind": "family", "attendance": "attended",
+            "duration_min": 60, "staff": [self.alice.pk, self.carl.pk],
+            "participants": [self.ida_mother.pk], "others_present": "UU-vejleder",
+            "note": "Mor deltog."})
+        self.assertRedirects(response, reverse("course_detail", args=[self.ida_course.pk]))
+        session = self.ida_course.sessions.get(date=datetime.date(2026, 11, 20))
+        self.assertEqual(set(session.staff.all()), {self.alice, self.carl})
+        self.assertEqual(list(session.participants.all()), [self.ida_mother])
+
+    def test_a_bad_session_names_its_fields(self):
+        self.login(self.alice)
+        response = self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
+            "date": "2026-12-24", "kind": "party", "attendance": "attended",
+            "duration_min": 0})
+        for field in ("date", "kind", "duration_min"):
+            self.assertContains(response, f'href="#id_{field}"')
+
+    def test_staff_of_another_team_cannot_be_picked_from_another_service(self):
+        self.login(self.alice)
+        self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
+            "date": "2026-11-20", "kind": "individual", "attendance": "attended",
+            "staff": [self.olga.pk]})
+        self.assertFalse(self.ida_course.sessions.filter(date=datetime.date(2026, 11, 20))
+                         .exists())
+
+
+@time_machine.travel(TODAY)
+class AnonymousLimitTests(PersonaTestCase):
+    def register(self, day, user=None):
+        self.login(user or self.alice)
+        return self.client.post(reverse("session_new", args=[self.anon_course.pk]), {
+            "date": f"2026-02-{day:02d}", "kind": "individual", "attendance": "attended"})
+
+    def test_the_fifth_session_asks_for_the_decision(self):
+        self.register(2)
+        self.register(9)
+        response = self.register(16)
+        self.assertRedirects(response, reverse("course_decision", args=[self.anon_course.pk]))
+        self.assertTrue(Course.objects.with_session_counts().get(
+            pk=self.anon_course.pk).decision_due)
+
+    def test_no_sixth_session_until_the_decision_is_recorded(self):
+        for day in (2, 9, 16):
+            self.register(day)
+        response = self.register(23)
+        self.assertContains(response, "Registrér beslutningen")
+        self.assertEqual(self.anon_course.sessions.count(), 5)
+
+    def test_an_under_18_decision_needs_the_parents_informed_or_involved(self):
+        for day in (2, 9, 16):
+            self.register(day)
+        url = reverse("course_decision", args=[self.anon_course.pk])
+        response = self.client.post(url, {"decision": "continue"})
+        self.assertContains(response, 'href="#id_decision_parents"')
+        response = self.client.post(url, {"decision": "continue",
+                                          "decision_parents": "informed"})
+        self.assertRedirects(response, reverse("course_detail", args=[self.anon_course.pk]))
+        self.assertRedirects(self.register(23),
+                             reverse("course_detail", args=[self.anon_course.pk]))
+
+    def test_an_adult_decision_needs_no_parents(self):
+        adult = Client.objects.create(service=self.service, team=self.team_a,
+                                      pseudonym="Voksen", birth_year=2003)
+        course = Course.objects.create(client=adult, team=self.team_a, kind="anonymous_counselling",
+                                       start_date=datetime.date(2026, 1, 1))
+        for day in range(1, 6):
+            Session.objects.create(course=course, date=datetime.date(2026, 1, day))
+        self.login(self.alice)
+        response = self.client.post(reverse("course_decision", args=[course.pk]),
+                                    {"decision": "end"})
+        self.assertRedirects(response, reverse("course_edit", args=[course.pk]))
+        course.refresh_from_db()
+        self.assertEqual((course.decision, course.decided_by), ("end", self.alice))
+
+    def test_a_decision_to_enrol_leads_to_recording_who_they_are(self):
+        for day in (2, 9, 16):
+            self.register(day)
+        response = self.client.post(reverse("course_decision", args=[self.anon_course.pk]),
+                                    {"decision": "enrol", "decision_parents": "involved"})
+        self.assertRedirects(response, reverse("client_convert", args=[self.anon.pk]))
+        self.assertContains(self.register(23), "ikke flere anonyme samtaler")
+
+    def test_the_limit_is_a_setting_of_the_service(self):
+        self.service.anonymous_session_limit = 3
+        self.service.save()
+        response = self.register(2)
+        self.assertRedirects(response, reverse("course_decision", args=[self.anon_course.pk]))
+
+
+@time_machine.travel(TODAY)
+class CaseloadTests(PersonaTestCase):
+    def caseload_queries(self):
+        self.login(self.alice)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(reverse("caseload"))
+        self.assertEqual(response.status_code, 200)
+        return len(queries), response
+
+    def test_it_lists_my_active_courses_with_what_is_due(self):
+        _count, response = self.caseload_queries()
+        self.assertEqual({c.client for c in response.context["courses"]}, {self.anon, self.ida})
+        self.assertContains(response, "Ingen samtale i 30 dage")
+        self.assertContains(response, "Mangler: den unges eget samtykke")
+
+    def add_courses(self, n):
+        for i in range(n):
+            client = Client.objects.create(service=self.service, team=self.team_a,
+                                           pseudonym=f"Ny {i}", birth_year=2008)
+            course = Course.objects.create(client=client, team=self.team_a, clinician=self.alice,
+                                           kind="individual", start_date=datetime.date(2026, 1, 1),
+                                           end_date=datetime.date(2026, 2, 1) if i % 3 else None)
+            for day in range(1, 6):
+                Session.objects.create(course=course, date=datetime.date(2026, 1, day))
+
+    def test_the_number_of_queries_does_not_grow_with_clients_or_sessions(self):
+        self.add_courses(3)
+        before, response = self.caseload_queries()
+        self.assertEqual(len(response.context["courses"]), 3)
+        self.add_courses(15)
+        after, response = self.caseload_queries()
+        self.assertEqual(before, after)
+        self.assertEqual(len(response.context["courses"]), 8)
+
+    def test_showing_the_caseload_logs_each_client_shown(self):
+        self.caseload_queries()
+        logged = set(AccessLog.objects.filter(purpose="caseload").values_list("client", flat=True))
+        self.assertEqual(logged, {self.anon.pk, self.ida.pk})
