@@ -144,7 +144,6 @@ class PageForm(ModelForm):
             "intro_en": forms.Textarea(attrs={"rows": 3}),
             "body_en": forms.Textarea(attrs={"rows": 14}),
             "opening_hours_en": forms.Textarea(attrs={"rows": 4}),
-            "phone": forms.TextInput(attrs={"type": "tel"}),
         }
 
     def __init__(self, *args, service, **kwargs):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.gzip import gzip_page
 
 from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
@@ -34,6 +35,9 @@ MEDIA_MAX_AGE = 3600
 
 
 # For young people: no login ---------------------------------------------------------
+# Pages without a form are cached and compressed (a fifth of the bytes on a weak
+# connection). Pages with a form are neither: they carry a CSRF token and what was typed,
+# which compression could leak (BREACH).
 
 
 def _published(request, slug) -> Page:
@@ -63,6 +67,7 @@ def _to(name, request, **kwargs):
     return url + ("?lang=en" if request.LANGUAGE_CODE == "en" else "")
 
 
+@gzip_page
 @cached_public_view
 def index(request):
     """/ung/: the one page of this installation, or the list of services' pages."""
@@ -72,6 +77,7 @@ def index(request):
     return render(request, "public/index.html", {**_ctx(request, None), "pages": pages})
 
 
+@gzip_page
 @cached_public_view
 def page(request, service_slug):
     page = _published(request, service_slug)
@@ -101,10 +107,10 @@ def talk(request, service_slug):
         form.fresh_stamp()
     return render(request, "public/talk.html", _ctx(
         request, page, form=form, hours=markup.lines(page.text("opening_hours")),
-        guarantee=page.service.treatment_guarantee_days,
-        retention=page.service.request_retention_days))
+        guarantee=page.service.treatment_guarantee_days))
 
 
+@gzip_page
 @cached_public_view
 def talk_thanks(request, service_slug):
     page = _published(request, service_slug)
@@ -119,6 +125,7 @@ def _too_many(request, page):
     return response
 
 
+@gzip_page
 @cached_public_view
 def gallery(request, service_slug):
     page = _published(request, service_slug)
@@ -128,6 +135,7 @@ def gallery(request, service_slug):
     return render(request, "public/gallery.html", _ctx(request, page, items=shown))
 
 
+@gzip_page
 @cached_public_view
 def gallery_share(request, service_slug):
     page = _published(request, service_slug)

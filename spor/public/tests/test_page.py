@@ -241,3 +241,16 @@ class PageEditorTests(PublicTestCase):
         self.login(self.olga)
         form = self.client.get(self.url).context["form"]
         self.assertEqual(form.initial["slug"], "ung-i-gribskov")
+
+
+class WeakConnectionTests(PublicTestCase):
+    def test_the_page_is_sent_compressed_to_a_phone_that_asks_for_it(self):
+        plain = self.client.get(PAGE)
+        packed = self.client.get(PAGE, HTTP_ACCEPT_ENCODING="gzip")
+        self.assertEqual(packed["Content-Encoding"], "gzip")
+        self.assertLess(len(packed.content), len(plain.content) / 2)
+
+    def test_a_page_with_a_form_is_never_compressed(self):
+        talk = reverse("public_talk", kwargs={"service_slug": "helsingung"})
+        response = self.client.get(talk, HTTP_ACCEPT_ENCODING="gzip")
+        self.assertFalse(response.has_header("Content-Encoding"))
