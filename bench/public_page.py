@@ -64,7 +64,8 @@ def main():
     call_command("migrate", verbosity=0)
     service = Service.objects.create(name=f"Bench {time.time()}")
     team = Team.objects.create(service=service, name="Rådgivning")
-    counsellor = User.objects.create_user(f"c{service.pk}", password="x", role="clinician",
+    counsellor = User.objects.create_user(f"c{service.pk}", password="x",  # noqa: S106
+                                          role="clinician",
                                           service=service)
     counsellor.teams.set([team])
     slug = f"bench-{service.pk}"
