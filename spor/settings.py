@@ -161,3 +161,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The public page for young people. Uploads are checked by content and limited in size;
+# spam is held off by a limit of posts per address per hour (a school shares one address,
+# hence generous) and a minimum time to fill a form. Behind a reverse proxy, set how many
+# proxies add to X-Forwarded-For, or every visitor looks like the proxy.
+SPOR_PUBLIC_IMAGE_MAX_MB = envint("SPOR_PUBLIC_IMAGE_MAX_MB", 10)
+SPOR_PUBLIC_SOUND_MAX_MB = envint("SPOR_PUBLIC_SOUND_MAX_MB", 15)
+SPOR_PUBLIC_POSTS_PER_HOUR = envint("SPOR_PUBLIC_POSTS_PER_HOUR", 10)
+SPOR_PUBLIC_MIN_FILL_SECONDS = envint("SPOR_PUBLIC_MIN_FILL_SECONDS", 3)
+SPOR_PUBLIC_PAGE_CACHE_SECONDS = envint("SPOR_PUBLIC_PAGE_CACHE_SECONDS", 600)
+SPOR_PUBLIC_BROWSER_CACHE_SECONDS = envint("SPOR_PUBLIC_BROWSER_CACHE_SECONDS", 60)
+SPOR_PUBLIC_VIDEO_HOSTS = envlist("SPOR_PUBLIC_VIDEO_HOSTS",
+                                  "youtube.com,youtu.be,vimeo.com,tiktok.com")
+SPOR_TRUSTED_PROXIES = envint("SPOR_TRUSTED_PROXIES", 0)

@@ -11,7 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("2fa/", views.otp_verify, name="otp_verify"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
-    path("statistics/", views.statistics, name="statistics"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_edit, name="staff_new"),
     path("staff/<uuid:staff>/", views.staff_edit, name="staff_edit"),

@@ -30,11 +30,6 @@ def home(request):
     return redirect("statistics")
 
 
-@staff_required(User.Role.ANALYST, User.Role.LEADER)
-def statistics(request):
-    return render(request, "accounts/statistics.html")
-
-
 @login_required
 def otp_verify(request):
     if request.user.is_verified():

@@ -8,3 +8,6 @@ class PublicConfig(AppConfig):
     name = "spor.public"
     label = "public"
     verbose_name = _("Public page")
+
+    def ready(self):
+        from spor.public import checks  # noqa: F401

@@ -378,7 +378,8 @@ class FollowUp(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     course = models.ForeignKey(Course, models.CASCADE, related_name="followups")
     months = models.PositiveSmallIntegerField(
-        _("months after end"), choices=[(m, _("%(m)s months") % {"m": m}) for m in MONTHS])
+        _("months after end"),
+        choices=[(3, _("3 months")), (9, _("9 months")), (12, _("12 months"))])
     observed_on = models.DateField(_("observed on"))
     use = models.CharField(_("use of substances"), max_length=10, choices=Outcome)
     occupation = models.CharField(_("school or work"), max_length=20, choices=Occupation,

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
+from spor.public.testing import converted_request_for
 from spor.treatment.models import Course, FollowUp
 
 # URL parameter name -> the object of Ida (alice's team) that it names. Add new names here.
@@ -18,11 +19,16 @@ OBJECTS = {
     "consent": lambda t: t.ida_consent,
     "goal": lambda t: t.ida_goal,
     "followup": lambda t: t.ida_followup,
+    # A request for a talk that became Ida: its pages show her contact details.
+    "talk_request": lambda t: converted_request_for(t.ida),
 }
 # Parameters that do not name a client's data, each tested where it is defined.
 NOT_CLIENT_DATA = {
     "staff": "staff members, scoped to the administrator's service (accounts tests)",
     "team": "teams, scoped to the administrator's service (accounts tests)",
+    "service_slug": "a service's public page for young people, open to all (public tests)",
+    "gallery_item": "young people's gallery posts, never linked to a client; moderated by "
+                    "the service's counselling team (public tests)",
     "token": "a single-use rating token, not a client id; it shows only the form (measures "
              "tests: expired, used twice, wrong token, rate limit)",
     "instrument": "a measure's code (ORS, SRS…) on the administrator's FIT settings "

@@ -1,0 +1,192 @@
+"""The yearly report: counts from the sections, suppressed, in the shape of FORMATS.md."""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_noop
+
+from spor.reports import sections
+from spor.reports.suppression import Table, suppress
+from spor.treatment.models import Course, Session
+
+# The counting rules, printed in every report (in English in the JSON, translated on pages).
+RULES = [
+    gettext_noop("A course counts in a year when it ended in that year."),
+    gettext_noop("Age is the young person's age when the course started; with a birth year "
+                 "only, the start year minus the birth year."),
+    gettext_noop("Percentages are of the section's n and rounded half up to whole numbers."),
+    gettext_noop("Success is stopped + reduced. A course ended without a recorded outcome "
+                 "counts as unknown."),
+    gettext_noop("Sessions and other activity count in the year they took place; only "
+                 "attended sessions count by kind."),
+    gettext_noop("Cells with fewer persons than the threshold are suppressed (null, with "
+                 "\"suppressed\": true beside them), and further cells are suppressed where a "
+                 "suppressed cell could otherwise be recomputed from totals or other cells. "
+                 "Counts of activity (sessions) are not counts of persons and are not "
+                 "suppressed."),
+]
+
+
+def percent(count, n):
+    if count is None or not n:
+        return None
+    return int((Decimal(count) * 100 / Decimal(n)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+class Scope:
+    """Which courses and activity a report covers: services, a team, a period."""
+
+    def __init__(self, year, services=None, team=None, start=None, end=None):
+        self.year = year
+        self.start = start or datetime.date(year, 1, 1)
+        self.end = end or datetime.date(year, 12, 31)
+        self.services, self.team = services, team
+
+    def courses(self, start=None, end=None):
+        courses = Course.objects.filter(end_date__gte=start or self.start,
+                                        end_date__lte=end or self.end)
+        if self.services is not None:
+            courses = courses.filter(client__service__in=self.services)
+        if self.team is not None:
+            courses = courses.filter(team=self.team)
+        return courses
+
+    def sessions(self):
+        sessions = Session.objects.filter(date__gte=self.start, date__lte=self.end)
+        if self.services is not None:
+            sessions = sessions.filter(course__client__service__in=self.services)
+        if self.team is not None:
+            sessions = sessions.filter(course__team=self.team)
+        return sessions
+
+    def previous(self):
+        def shift(day):
+            try:
+                return day.replace(year=day.year - 1)
+            except ValueError:  # 29 February
+                return day.replace(year=day.year - 1, day=28)
+        return shift(self.start), shift(self.end)
+
+
+def build(scope: Scope, threshold: int, national=None) -> dict:
+    values = sections.with_age(scope.courses()).aggregate(**sections.course_aggregates())
+    previous_anonymous = scope.courses(*scope.previous()).filter(
+        kind=Course.Kind.ANONYMOUS).count()
+    session_values = scope.sessions().aggregate(**sections.session_aggregates())
+    fmt = Formatter(threshold)
+    outcome = sections.outcome_tables(values)
+    report = {
+        "year": scope.year,
+        "period": {"from": scope.start.isoformat(), "to": scope.end.isoformat()},
+        "suppression_threshold": threshold,
+        "outcomes": {group: fmt.outcome(outcome[group]) for group in ("under_18", "all")},
+        "main_substance": fmt.categories(sections.substance_table(values)),
+        "age_distribution": {group: fmt.plain(table) for group, table
+                             in sections.age_tables(values).items()},
+        "age_bands": [key for key, _low, _high in sections.AGE_BANDS],
+        "anonymous_contacts": fmt.change(values["anonymous_courses"], previous_anonymous),
+        "referral_sources": fmt.categories(sections.referral_table(values)),
+        "in_school": fmt.in_school(sections.in_school_table(values)),
+        "sessions": {name: fmt.activity(table) for name, table
+                     in sections.session_tables(session_values).items()},
+        "national_comparison": national_comparison(national, outcome["all"], fmt),
+        "rules": RULES,
+    }
+    return report
+
+
+def national_comparison(national, table, fmt):
+    """The service's own entered national figure and its source; nothing invented."""
+    own = fmt.outcome(table)["success_percent"]
+    if national is None:
+        return {"success_percent_national": None, "source": None,
+                "success_percent_service": own}
+    return {"success_percent_national": national.success_percent, "source": national.source,
+            "success_percent_service": own}
+
+
+class Formatter:
+    """Turns tables of counts into the JSON shape, hiding suppressed cells."""
+
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+    def cell(self, table, hidden, name):
+        if name in hidden:
+            return {"count": None, "percent": None, "suppressed": True}
+        n = None if "n" in hidden else table.cells.get("n")
+        return {"count": table.cells[name], "percent": percent(table.cells[name], n)}
+
+    def categories(self, table: Table) -> dict:
+        hidden = suppress(table, self.threshold)
+        result = {"n": None if "n" in hidden else table.cells["n"]}
+        if "n" in hidden:
+            result["suppressed"] = True
+        for name in table.cells:
+            if name not in ("n", "success"):
+                result[name] = self.cell(table, hidden, name)
+        return result
+
+    def outcome(self, table: Table) -> dict:
+        result = self.categories(table)
+        hidden = suppress(table, self.threshold)
+        shown = "success" not in hidden and "n" not in hidden
+        result["success_percent"] = (percent(table.cells["success"], table.cells["n"])
+                                     if shown else None)
+        if not shown:
+            result["suppressed"] = True
+        return result
+
+    def plain(self, table: Table) -> dict:
+        """Counts only, e.g. {"15-17": 12, "18-20": null, "suppressed": true}."""
+        hidden = suppress(table, self.threshold)
+        result = {name: None if name in hidden else table.cells[name]
+                  for name in table.sums["n"]}
+        if hidden:
+            result["suppressed"] = True
+        return result
+
+    def change(self, this_year, previous_year):
+        table = Table({"this_year": this_year, "previous_year": previous_year})
+        hidden = suppress(table, self.threshold)
+        result = {"this_year": None if "this_year" in hidden else this_year,
+                  "previous_year": None if "previous_year" in hidden else previous_year,
+                  "change_percent": None}
+        if hidden:
+            result["suppressed"] = True
+        elif previous_year:
+            result["change_percent"] = percent(this_year - previous_year, previous_year)
+        return result
+
+    def in_school(self, table: Table) -> dict:
+        hidden = suppress(table, self.threshold)
+        n = table.cells["n"]
+        result = {"n": None if "n" in hidden else n}
+        for name in ("at_start", "at_end"):
+            result[name] = self.cell(table, hidden, name)
+        if "n" in hidden:
+            result["suppressed"] = True
+        return result
+
+    @staticmethod
+    def activity(table: Table) -> dict:
+        """Counts of activity (not of persons): shown as they are."""
+        n = table.cells["n"]
+        result = {"n": n}
+        for name in table.sums["n"]:
+            result[name] = {"count": table.cells[name], "percent": percent(table.cells[name], n)}
+        return result
+
+
+def make_report(year, service=None, team=None, start=None, end=None, threshold=None):
+    """The suppressed report of one service (or of every service when None)."""
+    from spor.accounts.models import Service
+    from spor.reports.models import NationalFigure
+
+    services = None if service is None else [service]
+    if threshold is None:
+        chosen = [service] if service else Service.objects.all()
+        threshold = max([s.small_cell_threshold for s in chosen] or [5])
+    national = (NationalFigure.objects.filter(service=service, year=year).first()
+                if service else None)
+    return build(Scope(year, services, team, start, end), max(threshold, 3), national)

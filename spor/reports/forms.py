@@ -1,0 +1,43 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from spor.accounts.models import Team
+from spor.lib.dates import today
+from spor.lib.forms import DateInput, ModelForm
+from spor.reports.models import NationalFigure
+
+
+class ReportForm(forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    compare = forms.IntegerField(label=_("compare with the year"), min_value=2000,
+                                 max_value=2100, required=False)
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(),
+                                  required=False, empty_label=_("All teams"))
+    start = forms.DateField(label=_("from"), required=False, widget=DateInput,
+                            help_text=_("Optional: another period than the calendar year."))
+    end = forms.DateField(label=_("to"), required=False, widget=DateInput)
+
+    def __init__(self, data, service):
+        data = data.copy() if data else {}
+        data.setdefault("year", today().year - 1)
+        super().__init__(data)
+        self.fields["team"].queryset = Team.objects.filter(service=service)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The period ends before it starts."))
+        if bool(start) != bool(end):
+            self.add_error("end" if start else "start", _("Give both ends of the period."))
+        return data
+
+
+class NationalFigureForm(ModelForm):
+    class Meta:
+        model = NationalFigure
+        fields = ["year", "success_percent", "source", "note"]
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.service = service
