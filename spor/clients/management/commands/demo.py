@@ -12,7 +12,7 @@ from spor.lib.demo import DEMO_PASSWORD, DemoContext
 
 DEMO_SERVICE = "Helsingung (demo)"
 # Each app adds its part of the demo, in this order.
-DEMO_MODULES = ["spor.accounts.demo", "spor.treatment.demo"]
+DEMO_MODULES = ["spor.accounts.demo", "spor.treatment.demo", "spor.programmes.demo"]
 
 
 class Command(BaseCommand):
