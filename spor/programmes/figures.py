@@ -29,6 +29,7 @@ from spor.programmes.models import (
 )
 
 NOT_ANSWERED = "not_answered"
+TENTH = Decimal("0.1")
 
 
 def _year(year: int, as_of: datetime.date | None):
@@ -173,7 +174,8 @@ def outreach_totals(contacts) -> dict:
     named_turns = Named.objects.filter(outreachcontact__in=contacts.values("pk")).count()
 
     def clean(row):
-        return {"contacts": row.get("contacts") or 0, "hours": row.get("hours") or Decimal(0),
+        return {"contacts": row.get("contacts") or 0,
+                "hours": Decimal(row.get("hours") or 0).quantize(TENTH),
                 **{field: row.get(field) or 0 for field in OUTREACH_SUMS}}
 
     return {

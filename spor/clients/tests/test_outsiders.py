@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
+from spor.programmes.tests.helpers import ida_enrolment, ida_exam
 from spor.treatment.models import Course, FollowUp
 
 # URL parameter name -> the object of Ida (alice's team) that it names. Add new names here.
@@ -18,11 +19,23 @@ OBJECTS = {
     "consent": lambda t: t.ida_consent,
     "goal": lambda t: t.ida_goal,
     "followup": lambda t: t.ida_followup,
+    "enrolment": lambda t: ida_enrolment(t),
+    "exam": lambda t: ida_exam(t),
 }
 # Parameters that do not name a client's data, each tested where it is defined.
 NOT_CLIENT_DATA = {
     "staff": "staff members, scoped to the administrator's service (accounts tests)",
     "team": "teams, scoped to the administrator's service (accounts tests)",
+    "parent_course": "parent courses: their team and leaders (programmes test_outsiders)",
+    "participant": "parent course participants, not clients (programmes test_outsiders)",
+    "survey": "parent follow-up surveys (programmes test_outsiders)",
+    "token": "the parent's single-use survey link, no login (programmes test_survey)",
+    "slot": "the day team's timetable, no personal data (programmes test_outsiders)",
+    "contact": "outreach contacts, numbers only (programmes test_outsiders)",
+    "funding": "outreach funding sources (programmes test_outsiders)",
+    "volunteer": "outreach volunteers (programmes test_outsiders)",
+    "activity": "consultancy activities, no personal data (programmes test_outsiders)",
+    "conference": "anonymised case conferences (programmes test_outsiders)",
 }
 # Pages that, for Ida, only redirect and show nothing.
 REDIRECT_ONLY = {"client_convert": "Ida is identified already; nothing to convert"}
