@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from spor.accounts.models import Team
 from spor.lib.dates import today
@@ -46,7 +47,7 @@ class Volunteer(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service = models.ForeignKey("accounts.Service", models.CASCADE, related_name="volunteers")
     name = models.CharField(_("name"), max_length=100)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("volunteer", "active"), default=True)
 
     objects = OutreachQuerySet.as_manager()
 

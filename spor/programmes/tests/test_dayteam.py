@@ -101,6 +101,16 @@ class CapacityTests(EnglishMixin, ProgrammeTestCase):
         self.assertEqual(list(response.context["form"].fields["client"].queryset), [self.dan])
         self.assertTrue(AccessLog.objects.filter(client=self.dan, user=self.bob).exists())
 
+    def test_a_place_given_by_mistake_is_deleted_and_logged(self):
+        place = DayTeamEnrolment.objects.create(client=self.dan, start_date=TODAY)
+        self.login(self.bob)
+        response = self.client.post(reverse("day_team_enrolment_edit", args=[place.pk]),
+                                    {"action": "delete"})
+        self.assertRedirects(response, reverse("day_team"))
+        self.assertFalse(DayTeamEnrolment.objects.exists())
+        self.assertTrue(AccessLog.objects.filter(client=self.dan,
+                                                 what="Day team place deleted").exists())
+
     def test_only_the_day_team_and_leaders_give_places(self):
         self.login(self.alice)
         self.assertEqual(self.client.get(reverse("day_team_enrol")).status_code, 403)

@@ -11,6 +11,7 @@ from spor.audit.models import AccessLog
 from spor.programmes.models import (
     ParentAttendance,
     ParentCourse,
+    ParentFollowup,
     ParentParticipant,
     ParticipantAccessLog,
 )
@@ -60,6 +61,17 @@ class ParentCourseRuleTests(EnglishMixin, ProgrammeTestCase):
         self.assertRedirects(response, reverse("parent_course", args=[course.pk]))
         self.assertEqual(course.evenings.count(), 5)
         self.assertEqual(list(course.staff.all()), [self.carl])
+
+    def test_only_a_course_without_participants_can_be_deleted(self):
+        self.login(self.carl)
+        url = reverse("parent_course_edit", args=[self.course.pk])
+        self.client.post(url, {"action": "delete"})
+        self.assertTrue(ParentCourse.objects.filter(pk=self.course.pk).exists())
+        empty = make_parent_course(self.service, self.team_p, datetime.date(2026, 9, 1))
+        response = self.client.post(reverse("parent_course_edit", args=[empty.pk]),
+                                    {"action": "delete"})
+        self.assertRedirects(response, reverse("parent_courses"))
+        self.assertFalse(ParentCourse.objects.filter(pk=empty.pk).exists())
 
     def test_a_bad_course_form_names_its_fields(self):
         self.login(self.carl)
@@ -182,6 +194,15 @@ class ParticipantTests(EnglishMixin, ProgrammeTestCase):
         self.client.post(self.url(self.pia), {"name": "Pia Petersen", "relation": "mother"})
         self.pia.refresh_from_db()
         self.assertEqual(self.pia.young_person, self.dan)
+
+    def test_a_participant_registered_by_mistake_is_deleted_with_their_surveys(self):
+        self.login(self.carl)
+        response = self.client.post(self.url(self.per), {"action": "delete"})
+        self.assertRedirects(response, reverse("parent_course", args=[self.course.pk]))
+        self.assertFalse(ParentParticipant.objects.filter(pk=self.per.pk).exists())
+        self.assertFalse(ParentFollowup.objects.filter(participant_id=self.per.pk).exists())
+        self.assertTrue(ParticipantAccessLog.objects.filter(
+            participant_id=self.per.pk, what="Participant deleted").exists())
 
     def test_every_look_at_a_participant_is_logged_without_the_name(self):
         self.login(self.carl)

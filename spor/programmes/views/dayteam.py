@@ -114,12 +114,19 @@ def enrolment_edit(request, enrolment):
     enrolment = get_enrolment_for_user(user, enrolment)
     require(user, DAY_TEAM)
     form = EnrolmentForm(request.POST or None, instance=enrolment, user=user)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        with transaction.atomic():
+            log_access(user, enrolment.client, gettext_noop("Day team place deleted"),
+                       P.REGISTRATION)
+            enrolment.delete()  # a place given by mistake, with its attendance and exams
+        messages.success(request, _("Deleted."))
+        return redirect("day_team")
     if request.method == "POST" and _save_enrolment(request, form):
         messages.success(request, _("Saved."))
         return redirect("day_team_enrolment", enrolment=enrolment.pk)
     log_access(user, enrolment.client, gettext_noop("Day team place form"), P.REGISTRATION)
     return render(request, "programmes/form.html", {
-        "form": form, "title": _("Day team place of %(name)s") % {
+        "form": form, "deletable": True, "title": _("Day team place of %(name)s") % {
             "name": enrolment.client.display_name},
         "back": reverse("day_team_enrolment", args=[enrolment.pk])})
 

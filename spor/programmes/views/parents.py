@@ -125,6 +125,11 @@ def course_detail(request, parent_course):
 def course_edit(request, parent_course):
     course = get_parent_course_for_user(request.user, parent_course)
     form = ParentCourseForm(request.POST or None, instance=course, user=request.user)
+    empty = not course.participants.exists()
+    if request.method == "POST" and request.POST.get("action") == "delete" and empty:
+        course.delete()
+        messages.success(request, _("Deleted."))
+        return redirect("parent_courses")
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             course = form.save()
@@ -133,6 +138,7 @@ def course_edit(request, parent_course):
         return redirect("parent_course", parent_course=course.pk)
     return render(request, "programmes/form.html", {
         "form": form, "title": _("Edit %(course)s") % {"course": course},
+        "deletable": empty,
         "back": reverse("parent_course", args=[course.pk])})
 
 
@@ -186,6 +192,13 @@ def _participant_form(request, course, participant):
     user = request.user
     form = ParticipantForm(request.POST or None, instance=participant, course=course,
                            user=user)
+    if request.method == "POST" and request.POST.get("action") == "delete" and participant:
+        with transaction.atomic():
+            log_participant_access(user, participant, gettext_noop("Participant deleted"),
+                                   P.REGISTRATION)
+            participant.delete()  # with attendance and surveys; the access log stays
+        messages.success(request, _("Deleted."))
+        return redirect("parent_course", parent_course=course.pk)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             participant = form.save()
