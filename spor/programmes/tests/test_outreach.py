@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pypdf
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from spor.programmes.figures import outreach_year
@@ -164,6 +166,28 @@ class FundingReportTests(EnglishMixin, OutreachData, ProgrammeTestCase):
         self.assertContains(response, 'href="#id_grants-0-ends"')
         self.assertContains(response, 'href="#id_grants-0-amount"')
         self.assertFalse(FundingSource.objects.filter(name="Bad").exists())
+
+
+@time_machine.travel(TODAY)
+class OutreachListTests(EnglishMixin, OutreachData, ProgrammeTestCase):
+    def test_the_year_list_comes_in_pages_with_the_years_totals(self):
+        self.login(self.alice)
+        few = self.queries(year=2026)
+        OutreachContact.objects.bulk_create([
+            OutreachContact(service=self.service, date=datetime.date(2026, 5, 1),
+                            place_kind="street", young_people=1) for _ in range(150)])
+        first = self.client.get(reverse("outreach"), {"year": 2026})
+        self.assertEqual(len(first.context["page"].object_list), 100)
+        self.assertEqual(first.context["totals"]["contacts"], 153)
+        second = self.client.get(reverse("outreach"), {"year": 2026, "page": 2})
+        self.assertEqual(len(second.context["page"].object_list), 53)
+        self.assertEqual(self.queries(year=2026), few)
+        self.assertEqual(self.queries(year=2026, page=2), few)
+
+    def queries(self, **params):
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("outreach"), params)
+        return len(queries)
 
 
 class OutreachYearTests(OutreachData, ProgrammeTestCase):

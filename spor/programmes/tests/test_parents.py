@@ -318,6 +318,16 @@ class SurveyDueTests(EnglishMixin, ProgrammeTestCase):
             self.assertContains(response, "22334455")  # Pia's phone, to reach her
         self.assertEqual(ParticipantAccessLog.objects.filter(purpose="caseload").count(), 6)
 
+    def test_surveys_open_for_half_a_year_are_counted_and_can_be_closed_at_once(self):
+        with time_machine.travel(datetime.date(2027, 2, 1)):
+            self.login(self.carl)
+            response = self.client.get(reverse("parent_surveys"))
+            self.assertEqual(response.context["due"], [])  # due 21.07.2026: over 6 months
+            self.assertEqual(response.context["stale"], 2)
+            self.client.post(reverse("parent_surveys"), {"action": "close_stale"})
+        self.assertEqual(ParentFollowup.objects.filter(closed_at__isnull=False).count(), 2)
+        self.assertEqual(ParentFollowup.objects.open().filter(when="1y").count(), 2)
+
     def test_an_imported_course_without_evenings_counts_from_its_end_date(self):
         course = ParentCourse.objects.create(service=self.service, team=self.team_p,
                                              start_date=datetime.date(2014, 2, 4),

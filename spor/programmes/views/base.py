@@ -7,6 +7,8 @@ from spor.programmes.models.common import works_in
 P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
 PARENTS, DAY_TEAM, OUTREACH = Team.Kind.PARENTS, Team.Kind.DAY_TEAM, Team.Kind.OUTREACH
+# Lists of a year's outreach contacts or consultancy activities come in pages of this size.
+PAGE_SIZE = 100
 
 
 def require(user, kind) -> None:

@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -13,7 +14,7 @@ from spor.programmes.access import get_activity_for_user, get_conference_for_use
 from spor.programmes.figures import consultancy_year
 from spor.programmes.forms import CaseConferenceForm, CaseFormSet, ConsultancyActivityForm
 from spor.programmes.models import CaseConference, ConsultancyActivity
-from spor.programmes.views.base import CLIENT_ROLES, year_param
+from spor.programmes.views.base import CLIENT_ROLES, PAGE_SIZE, year_param
 
 MONTHS = range(1, 13)
 
@@ -29,8 +30,8 @@ def overview(request):
     figures = consultancy_year(user.service, year)
     return render(request, "programmes/consultancy.html", {
         "year": year, "years": range(today().year, today().year - 6, -1),
-        "activities": (ConsultancyActivity.objects.visible_to(user).filter(date__year=year)
-                       .prefetch_related("staff")),
+        "page": Paginator(ConsultancyActivity.objects.visible_to(user).filter(date__year=year),
+                          PAGE_SIZE).get_page(request.GET.get("page")),
         "conferences": conferences, "figures": figures,
         "kinds": [(label, figures["by_kind"][kind])
                   for kind, label in ConsultancyActivity.Kind.choices],

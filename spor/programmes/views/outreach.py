@@ -2,6 +2,7 @@ import csv
 import datetime
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,7 @@ from spor.programmes.forms import (
     VolunteerForm,
 )
 from spor.programmes.models import FundingSource, OutreachContact, Volunteer
-from spor.programmes.views.base import CLIENT_ROLES, OUTREACH, require, year_param
+from spor.programmes.views.base import CLIENT_ROLES, OUTREACH, PAGE_SIZE, require, year_param
 
 
 @staff_required(*CLIENT_ROLES)
@@ -34,9 +35,10 @@ def contact_list(request):
     require(user, OUTREACH)
     year = year_param(request, today().year)
     contacts = OutreachContact.objects.visible_to(user).filter(date__year=year)
+    page = Paginator(contacts.prefetch_related("staff", "volunteers", "funding"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "programmes/outreach.html", {
-        "year": year, "years": range(today().year, today().year - 6, -1),
-        "contacts": contacts.prefetch_related("staff", "volunteers", "funding"),
+        "year": year, "years": range(today().year, today().year - 6, -1), "page": page,
         "totals": outreach_totals(contacts), "places": OutreachContact.Place.choices})
 
 

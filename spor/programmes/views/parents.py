@@ -19,7 +19,7 @@ from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import log_access
 from spor.clients.models import Client
-from spor.lib.dates import today
+from spor.lib.dates import add_months, today
 from spor.measures.instruments import PARENT_FOLLOWUP, Choice
 from spor.programmes.access import (
     get_parent_course_for_user,
@@ -46,6 +46,10 @@ from spor.programmes.views.base import CLIENT_ROLES, PARENTS, P, require
 PERSONAL_FIELDS = ("name", "phone", "email", "find_young_person")
 # The due list also shows what falls due soon, so that links can be handed out in time.
 SOON_DAYS = 30
+# Surveys open longer than this are only counted on the due list; it lists at most so many
+# of each kind (and logs as many participants).
+STALE_MONTHS = 6
+LIST_LIMIT = 75
 
 
 def _visible_young_people(user, participants):
@@ -253,19 +257,30 @@ def participant_access_log(request, participant):
 
 @staff_required(*CLIENT_ROLES)
 def survey_list(request):
-    """Follow-up surveys that are due, and those falling due within a month."""
+    """Follow-up surveys that are due (the latest first), and those falling due within a
+    month. Surveys left open for half a year are only counted, with a button to close
+    them: they count as not answered either way."""
     user = request.user
     require(user, PARENTS)
     day = today()
-    surveys = list(ParentFollowup.objects.visible_to(user).open()
-                   .filter(due_date__lte=day + datetime.timedelta(days=SOON_DAYS))
-                   .select_related("participant__course").order_by("due_date", "when"))
-    log_participant_access(user, [s.participant for s in surveys],
+    open_ = ParentFollowup.objects.visible_to(user).open()
+    stale = open_.filter(due_date__lt=add_months(day, -STALE_MONTHS))
+    if request.method == "POST" and request.POST.get("action") == "close_stale":
+        closed = stale.update(closed_at=timezone.now(), token_hash="")
+        messages.success(request, _("%(n)s surveys are closed without an answer.") % {
+            "n": closed})
+        return redirect("parent_surveys")
+    listed = open_.select_related("participant__course")
+    due = list(listed.filter(due_date__gte=add_months(day, -STALE_MONTHS), due_date__lte=day)
+               .order_by("-due_date", "when")[:LIST_LIMIT])
+    soon = list(listed.filter(due_date__gt=day,
+                              due_date__lte=day + datetime.timedelta(days=SOON_DAYS))
+                .order_by("due_date", "when")[:LIST_LIMIT])
+    log_participant_access(user, [s.participant for s in due + soon],
                            gettext_noop("Follow-up surveys due"), P.CASELOAD)
     return render(request, "programmes/surveys.html", {
-        "due": [s for s in surveys if s.due_date <= day],
-        "soon": [s for s in surveys if s.due_date > day], "today": day,
-        "soon_days": SOON_DAYS})
+        "due": due, "soon": soon, "today": day, "soon_days": SOON_DAYS,
+        "stale": stale.count(), "stale_months": STALE_MONTHS, "limit": LIST_LIMIT})
 
 
 def answer_rows(answers: dict) -> list[tuple[str, str]]:
