@@ -68,7 +68,7 @@ def build(scale: int):
     parents = Team.objects.create(service=service, name="Forældre", kind="parents")
     day_team = Team.objects.create(service=service, name="Dagteam", kind="day_team")
     outreach = Team.objects.create(service=service, name="Opsøgende", kind="outreach")
-    leader = User.objects.create_user(f"leader{service.pk}", password="x", role="leader",
+    leader = User.objects.create_user(f"leader{service.pk}", password=None, role="leader",
                                       service=service)
     leader.teams.set([parents, day_team, outreach])
     start = datetime.date(YEAR - 2, 1, 6)
