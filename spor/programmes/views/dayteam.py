@@ -232,8 +232,7 @@ def week(request):
         "monday": monday, "previous": monday - datetime.timedelta(days=7),
         "next": monday + datetime.timedelta(days=7), "this_week": week_of(None),
         "week_number": monday.isocalendar()[1], "may_edit": may_edit,
-        "planned_hours": TimetableSlot.planned_teaching_hours(service),
-        "has_editable": bool(cells)})
+        "planned_hours": TimetableSlot.planned_teaching_hours(service)})
 
 
 def _save_week(service, monday, rows, data, existing, teaching):
@@ -265,7 +264,7 @@ def _save_week(service, monday, rows, data, existing, teaching):
 @staff_required(*CLIENT_ROLES)
 def timetable(request):
     service = request.user.service
-    TimetableSlot.ensure_default(service)
+    TimetableSlot.ensure_default(service)  # the seed's timetable, written on first sight
     slots = list(TimetableSlot.objects.filter(service=service))
     days = [(label, [s for s in slots if s.weekday == number])
             for number, label in TimetableSlot.WEEKDAYS]

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 
 from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.forms import survey_form_class
@@ -39,7 +38,6 @@ def _page(request, template, status=200, **ctx):
 
 
 @never_cache
-@csrf_protect
 def answer(request, token):
     if rate_limited(request, "parent-survey"):
         return _page(request, "programmes/public/limited.html", status=429)
