@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
+from spor.programmes.tests.helpers import ida_enrolment, ida_exam
 from spor.public.testing import converted_request_for
 from spor.treatment.models import Course, FollowUp
 
@@ -21,6 +22,8 @@ OBJECTS = {
     "followup": lambda t: t.ida_followup,
     # A request for a talk that became Ida: its pages show her contact details.
     "talk_request": lambda t: converted_request_for(t.ida),
+    "enrolment": lambda t: ida_enrolment(t),
+    "exam": lambda t: ida_exam(t),
 }
 # Parameters that do not name a client's data, each tested where it is defined.
 NOT_CLIENT_DATA = {
@@ -29,10 +32,19 @@ NOT_CLIENT_DATA = {
     "service_slug": "a service's public page for young people, open to all (public tests)",
     "gallery_item": "young people's gallery posts, never linked to a client; moderated by "
                     "the service's counselling team (public tests)",
-    "token": "a single-use rating token, not a client id; it shows only the form (measures "
-             "tests: expired, used twice, wrong token, rate limit)",
+    "token": "a single-use rating or survey token, not a client id; it shows only the form "
+             "(measures and programmes tests: expired, used twice, wrong token, rate limit)",
     "instrument": "a measure's code (ORS, SRS…) on the administrator's FIT settings "
                   "(measures tests)",
+    "parent_course": "parent courses: their team and leaders (programmes test_outsiders)",
+    "participant": "parent course participants, not clients (programmes test_outsiders)",
+    "survey": "parent follow-up surveys (programmes test_outsiders)",
+    "slot": "the day team's timetable, no personal data (programmes test_outsiders)",
+    "contact": "outreach contacts, numbers only (programmes test_outsiders)",
+    "funding": "outreach funding sources (programmes test_outsiders)",
+    "volunteer": "outreach volunteers (programmes test_outsiders)",
+    "activity": "consultancy activities, no personal data (programmes test_outsiders)",
+    "conference": "anonymised case conferences (programmes test_outsiders)",
 }
 # Pages that, for Ida, only redirect and show nothing.
 REDIRECT_ONLY = {"client_convert": "Ida is identified already; nothing to convert"}

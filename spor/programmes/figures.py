@@ -1,0 +1,229 @@
+"""Yearly figures of the programmes, for the annual statistics and the programme pages.
+
+Each function takes a service and a year and returns plain numbers (dicts of ints,
+Decimals and None), computed with a fixed, small number of aggregate queries whatever the
+amount of data. None of them returns a name. `as_of` (default: today) cuts a year that is
+still running, so that what has not happened yet is not counted as missing.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.fields.json import KT
+
+from spor.lib.dates import today
+from spor.measures.instruments import PARENT_FOLLOWUP, Choice
+from spor.programmes.models import (
+    CaseConference,
+    ConferenceCase,
+    ConsultancyActivity,
+    DayTeamAttendance,
+    DayTeamEnrolment,
+    Exam,
+    OutreachContact,
+    ParentCourse,
+    ParentFollowup,
+    ParentParticipant,
+    TeachingWeek,
+)
+
+NOT_ANSWERED = "not_answered"
+TENTH = Decimal("0.1")
+
+
+def _year(year: int, as_of: datetime.date | None):
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    return start, min(end, as_of or today())
+
+
+def _choice_items():
+    return [item for item in PARENT_FOLLOWUP.items if isinstance(item, Choice)]
+
+
+def parent_courses_year(service, year: int, as_of: datetime.date | None = None) -> dict:
+    """Parent courses of a year, in the shape of the statistics' "parent_courses" section.
+
+    - courses: parent courses that ended in the year (end date = the last evening, the
+      follow-up evening included), as every course in the statistics counts in the year it
+      ended; participants: the participants of those courses.
+    - followup_3m / followup_1y: the surveys that fell due in the year (up to `as_of`):
+      "due" surveys, how many were "answered", and for each question a count per answer
+      plus "not_answered" — a survey nobody answered (still open or closed without an
+      answer) and a question left empty both count there, never as "dont_know". Each
+      survey is counted once, in the year it fell due; the 1-year surveys of a year are
+      thus those of the courses that ended the year before.
+
+    Three queries.
+    """
+    courses = ParentCourse.objects.filter(service=service).ended_in(year)
+    result = {
+        "courses": courses.count(),
+        "participants": ParentParticipant.objects.filter(course__in=courses).count(),
+    }
+    items = _choice_items()
+    empty = {item.code: {**{value: 0 for value, _label in item.options}, NOT_ANSWERED: 0}
+             for item in items}
+    sections = {when: {"due": 0, "answered": 0, **{k: dict(v) for k, v in empty.items()}}
+                for when in ParentFollowup.MONTHS}
+    start, end = _year(year, as_of)
+    rows = (ParentFollowup.objects
+            .filter(participant__course__service=service, due_date__gte=start,
+                    due_date__lte=end)
+            .annotate(**{f"a_{item.code}": KT(f"answers__{item.code}") for item in items})
+            .values("when", "source", *[f"a_{item.code}" for item in items])
+            .annotate(n=Count("pk")).order_by())
+    for row in rows:
+        section = sections[row["when"]]
+        section["due"] += row["n"]
+        if row["source"]:
+            section["answered"] += row["n"]
+        for item in items:
+            value = row[f"a_{item.code}"] if row["source"] else None
+            key = value if value in section[item.code] else NOT_ANSWERED
+            section[item.code][key] += row["n"]
+    result["followup_3m"] = sections[ParentFollowup.When.THREE_MONTHS]
+    result["followup_1y"] = sections[ParentFollowup.When.ONE_YEAR]
+    return result
+
+
+def weekdays(first: datetime.date, last: datetime.date) -> int:
+    """Mondays to Fridays from first to last, both included."""
+    if last < first:
+        return 0
+    weeks, rest = divmod((last - first).days + 1, 7)
+    return weeks * 5 + sum(1 for i in range(rest) if (first.weekday() + i) % 7 < 5)
+
+
+def day_team_year(service, year: int, as_of: datetime.date | None = None) -> dict:
+    """Places used, attendance, teaching and exams of the day team in a year.
+
+    - places: the capacity; young_people: distinct young people with a place in the year;
+      started / ended: places that began or ended in it.
+    - place_days: weekdays (Monday–Friday, holidays not taken out) with a place, up to
+      `as_of`; place_days_available: capacity × those weekdays; occupancy_percent.
+    - attendance: registered days per status and the share present (of registered days).
+    - teaching_hours / teaching_weeks: from the weekly registrations.
+    - exams: graded exams held in the year, the young people who sat them, passed (02 or
+      better), the average grade, and the same per subject.
+
+    Five queries.
+    """
+    start, end = _year(year, as_of)
+    enrolments = list(DayTeamEnrolment.objects.of_service(service).overlapping(start, end)
+                      .values_list("client_id", "start_date", "end_date"))
+    place_days = sum(weekdays(max(first, start), min(last or end, end))
+                     for _c, first, last in enrolments)
+    available = service.day_team_capacity * weekdays(start, end)
+    counts = dict(DayTeamAttendance.objects
+                  .filter(enrolment__client__service=service, date__gte=start, date__lte=end)
+                  .values_list("status").annotate(n=Count("pk")).order_by())
+    attendance = {status: counts.get(status, 0) for status in DayTeamAttendance.Status.values}
+    registered = sum(attendance.values())
+    teaching = TeachingWeek.objects.filter(
+        service=service, monday__gte=start, monday__lte=end).aggregate(
+        hours=Sum("hours"), weeks=Count("pk"))
+    exams = Exam.objects.filter(enrolment__client__service=service, grade__isnull=False,
+                                exam_date__gte=start, exam_date__lte=end)
+    exam_totals = exams.aggregate(exams=Count("pk"),
+                                  young_people=Count("enrolment__client", distinct=True),
+                                  passed=Count("pk", filter=Q(grade__gte=Exam.PASS)),
+                                  average=Avg("grade"))
+    by_subject = {row["subject"]: {"exams": row["n"], "average": _one_decimal(row["avg"])}
+                  for row in exams.values("subject").annotate(n=Count("pk"), avg=Avg("grade"))
+                  .order_by("subject")}
+    return {
+        "places": service.day_team_capacity,
+        "young_people": len({client for client, _s, _e in enrolments}),
+        "started": sum(1 for _c, first, _e in enrolments if start <= first <= end),
+        "ended": sum(1 for _c, _s, last in enrolments if last and start <= last <= end),
+        "place_days": place_days,
+        "place_days_available": available,
+        "occupancy_percent": round(100 * place_days / available) if available else None,
+        "attendance": {**attendance, "registered_days": registered,
+                       "present_percent": (round(100 * attendance["present"] / registered)
+                                           if registered else None)},
+        "teaching_hours": teaching["hours"] or Decimal(0),
+        "teaching_weeks": teaching["weeks"],
+        "exams": {"exams": exam_totals["exams"], "young_people": exam_totals["young_people"],
+                  "passed": exam_totals["passed"],
+                  "average_grade": _one_decimal(exam_totals["average"]),
+                  "by_subject": by_subject},
+    }
+
+
+def _one_decimal(value):
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+
+
+OUTREACH_SUMS = ("young_people", "families", "referrals_service", "referrals_other",
+                 "other_volunteers")
+
+
+def outreach_totals(contacts) -> dict:
+    """Totals of a queryset of outreach contacts, overall and per kind of place. Four
+    queries."""
+    sums = {field: Sum(field) for field in OUTREACH_SUMS}
+    totals = contacts.aggregate(contacts=Count("pk"), hours=Sum("hours"), **sums)
+    per_place = {row["place_kind"]: row for row in
+                 contacts.values("place_kind").annotate(contacts=Count("pk"), hours=Sum("hours"),
+                                                        **sums).order_by()}
+    Through = OutreachContact.staff.through
+    staff_turns = Through.objects.filter(outreachcontact__in=contacts.values("pk")).count()
+    Named = OutreachContact.volunteers.through
+    named_turns = Named.objects.filter(outreachcontact__in=contacts.values("pk")).count()
+
+    def clean(row):
+        return {"contacts": row.get("contacts") or 0,
+                "hours": Decimal(row.get("hours") or 0).quantize(TENTH),
+                **{field: row.get(field) or 0 for field in OUTREACH_SUMS}}
+
+    return {
+        **clean(totals),
+        "staff_turns": staff_turns,
+        "volunteer_turns": named_turns + (totals["other_volunteers"] or 0),
+        "by_place": {kind: clean(per_place.get(kind, {}))
+                     for kind in OutreachContact.Place.values},
+    }
+
+
+def outreach_year(service, year: int) -> dict:
+    """Outreach contacts of a year: how many, young people and families reached, referrals
+    to the service and to other municipal help, hours, staff and volunteer turns (one per
+    person per contact), in total and per kind of place. Four queries."""
+    contacts = OutreachContact.objects.filter(service=service, date__year=year)
+    return outreach_totals(contacts)
+
+
+def funding_report(source, start: datetime.date, end: datetime.date) -> dict:
+    """Activity a funding source paid for in a period, for the grant giver: the grants
+    that overlap the period and the totals of the contacts marked as funded by it."""
+    contacts = source.contacts.filter(date__gte=start, date__lte=end)
+    grants = list(source.grants.filter(starts__lte=end, ends__gte=start))
+    return {
+        "source": source, "start": start, "end": end, "grants": grants,
+        "granted": sum((g.amount for g in grants), Decimal(0)),
+        "totals": outreach_totals(contacts),
+    }
+
+
+def consultancy_year(service, year: int) -> dict:
+    """Consultancy activities per kind (count, hours, partner staff reached), partners
+    served, and the network group's case conferences and cases of a year. Four queries."""
+    activities = ConsultancyActivity.objects.filter(service=service, date__year=year)
+    per_kind = {row["kind"]: row for row in activities.values("kind").annotate(
+        n=Count("pk"), hours=Sum("hours"), attendees=Sum("attendees")).order_by()}
+    conferences = CaseConference.objects.filter(service=service, date__year=year)
+    dates = list(conferences.values_list("date", flat=True))
+    return {
+        "activities": sum(row["n"] for row in per_kind.values()),
+        "hours": sum((row["hours"] for row in per_kind.values()), Decimal(0)),
+        "partners": activities.values("partner").distinct().count(),
+        "by_kind": {kind: {"activities": per_kind.get(kind, {}).get("n", 0),
+                           "hours": per_kind.get(kind, {}).get("hours") or Decimal(0),
+                           "attendees": per_kind.get(kind, {}).get("attendees") or 0}
+                    for kind in ConsultancyActivity.Kind.values},
+        "case_conferences": len(dates),
+        "months_with_conference": len({day.month for day in dates}),
+        "cases": ConferenceCase.objects.filter(conference__in=conferences).count(),
+    }
