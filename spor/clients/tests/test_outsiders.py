@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
 from spor.public.testing import converted_request_for
+from spor.tracking.testing import device_for
 from spor.treatment.models import Course, FollowUp
 
 # URL parameter name -> the object of Ida (alice's team) that it names. Add new names here.
@@ -21,6 +22,7 @@ OBJECTS = {
     "followup": lambda t: t.ida_followup,
     # A request for a talk that became Ida: its pages show her contact details.
     "talk_request": lambda t: converted_request_for(t.ida),
+    "device": lambda t: device_for(t.ida),  # an app paired to Ida
 }
 # Parameters that do not name a client's data, each tested where it is defined.
 NOT_CLIENT_DATA = {
@@ -29,6 +31,8 @@ NOT_CLIENT_DATA = {
     "service_slug": "a service's public page for young people, open to all (public tests)",
     "gallery_item": "young people's gallery posts, never linked to a client; moderated by "
                     "the service's counselling team (public tests)",
+    "entry_id": "diary entries in the app API: reached only with a device token, scoped to "
+                "its young person (tracking API tests)",
 }
 # Pages that, for Ida, only redirect and show nothing.
 REDIRECT_ONLY = {"client_convert": "Ida is identified already; nothing to convert"}
