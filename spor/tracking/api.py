@@ -210,6 +210,13 @@ def _server_error(request, exc):
                                              "later."))
 
 
+def only_params(request, *names) -> None:
+    """Refuse query parameters the operation does not know, as unknown fields are."""
+    unknown = [(name, "unknown query parameter") for name in request.GET if name not in names]
+    if unknown:
+        raise invalid(unknown)
+
+
 # Schemas -------------------------------------------------------------------------------
 
 class Strict(Schema):
@@ -319,6 +326,7 @@ class RatingList(Schema):
 @api.post("/pairing", auth=None, response={201: PairOut, **ERRORS}, operation_id="pair",
           summary="Exchange a pairing code for a device token")
 def pair(request, body: PairIn):
+    only_params(request)
     wait = over_rate(f"pair:{client_address(request)}", pairings_per_minute())
     if wait:
         raise ApiError(429, "Too many pairing attempts; wait and try again.",
@@ -367,6 +375,7 @@ def upload(request, batch: Batch):
     (`unchanged`): a retried upload creates nothing twice. An id already stored with
     different content is refused with 409: to change an entry, PUT /entries/{id}.
     """
+    only_params(request)
     device = request.device
     entries = [_entry(device, data) for data in batch.entries]
     seen = {}
@@ -438,6 +447,7 @@ def entries(request, since: datetime.datetime | None = Query(
         cursor: str | None = Query(None, max_length=80, description="From the previous "
                                                                    "answer: continue after "
                                                                    "it.")):
+    only_params(request, "since", "cursor")
     rows = _own(request.device)
     if since is not None:
         if timezone.is_naive(since):
@@ -465,6 +475,7 @@ class Correction(Strict):
 @api.put("/entries/{entry_id}", response={200: EntryOut, **ERRORS},
          operation_id="correct_entry", summary="Correct one of the app's entries")
 def correct(request, entry_id: uuid.UUID, body: Correction):
+    only_params(request)
     with transaction.atomic():
         entry = _own(request.device).select_for_update().filter(pk=entry_id).first()
         if entry is None:
@@ -484,6 +495,7 @@ def correct(request, entry_id: uuid.UUID, body: Correction):
 @api.delete("/entries/{entry_id}", response={204: None, **ERRORS}, operation_id="delete_entry",
             summary="Delete one of the app's entries")
 def delete(request, entry_id: uuid.UUID):
+    only_params(request)
     with transaction.atomic():
         deleted, _kinds = _own(request.device).filter(pk=entry_id).delete()
         if not deleted:
@@ -498,6 +510,7 @@ def delete(request, entry_id: uuid.UUID):
 def ratings(request, since: datetime.date | None = Query(
         None, description="Only ratings of sessions on or after this day (YYYY-MM-DD); "
                           "without it, the last 365 days.")):
+    only_params(request, "since")
     client = request.device.client
     since = since or timezone.localdate() - datetime.timedelta(days=365)
     try:
