@@ -10,7 +10,7 @@ from spor.lib.csvimport import run_import
 
 # The files of FORMATS.md, in the order they depend on each other. Apps add theirs here.
 FILES = ["spor.clients.imports.ClientsFile", "spor.treatment.imports.CoursesFile",
-         "spor.treatment.imports.SessionsFile"]
+         "spor.treatment.imports.SessionsFile", "spor.tracking.imports.UseDiaryFile"]
 NOT_YET = "this file cannot be imported yet: it is documented, but this version does not store it"
 UNSUPPORTED = {name: NOT_YET for name in (
     "ratings.csv", "use_diary.csv", "parent_courses.csv", "parent_participants.csv",
