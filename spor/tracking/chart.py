@@ -27,8 +27,8 @@ def use_svg(weeks) -> str:
         return ""
     starts = [w.start for w in weeks]
     with LOCK, matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.5, 2.2))
-        ax = fig.add_axes((0.07, 0.2, 0.91, 0.72))
+        fig = Figure(figsize=(7.5, 2.4))
+        ax = fig.add_axes((0.07, 0.14, 0.91, 0.7))
         ax.bar(starts, [w.known_days for w in weeks], width=6, align="edge", color=LINE,
                label=_("Days asked about"))
         ax.bar(starts, [w.use_days for w in weeks], width=6, align="edge", color=ACCENT,
@@ -40,7 +40,8 @@ def use_svg(weeks) -> str:
         ax.tick_params(colors=MUTED)
         step = max(1, len(starts) // 8)
         ax.set_xticks(starts[::step], [formats.date_format(d, "j. b") for d in starts[::step]])
-        ax.legend(loc="upper left", frameon=False, ncols=2, bbox_to_anchor=(0, 1.18))
+        ax.legend(loc="lower left", frameon=False, ncols=2, bbox_to_anchor=(0, 1.02),
+                  borderaxespad=0)
         return _svg(fig, _("Use per week"), describe(weeks))
 
 

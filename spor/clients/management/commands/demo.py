@@ -12,7 +12,8 @@ from spor.lib.demo import DEMO_PASSWORD, DemoContext
 
 DEMO_SERVICE = "Helsingung (demo)"
 # Each app adds its part of the demo, in this order.
-DEMO_MODULES = ["spor.accounts.demo", "spor.treatment.demo", "spor.public.demo"]
+DEMO_MODULES = ["spor.accounts.demo", "spor.treatment.demo", "spor.tracking.demo",
+                "spor.public.demo"]
 
 
 class Command(BaseCommand):
