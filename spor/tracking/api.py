@@ -27,13 +27,14 @@ from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from spor.audit.models import AccessLog, log_access
 from spor.public.spam import client_address
 from spor.tracking import ors
 from spor.tracking.models import (
     MAXIMUM,
+    answer_errors,
     NOTE_LENGTH,
     UNITS,
     Answer,
@@ -219,7 +220,10 @@ def only_params(request, *names) -> None:
 
 # Schemas -------------------------------------------------------------------------------
 
-class Strict(Schema):
+class Strict(BaseModel):
+    """Input: unknown fields are refused. A plain pydantic model, not ninja's Schema, whose
+    extra validator (for reading ORM objects) would double the time of a large batch."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -347,23 +351,31 @@ def pair(request, body: PairIn):
     return Status(201, {"token": token, "device_id": device.pk})
 
 
-def _entry(device, data: EntryIn) -> DiaryEntry:
-    return DiaryEntry(id=data.id, client=device.client, date=data.date,
-                      substance=data.substance, answer=data.answer, amount=data.amount,
-                      unit=data.unit or "", note=data.note, source=Source.APP, device=device)
+# What makes two entries the same: a re-sent entry must match on all of these.
+CONTENT = ("client_id", "date", "substance", "answer", "amount", "unit", "note")
 
 
-def _check(entries, prefix="") -> None:
+def _row(device, data: EntryIn, now) -> dict:
+    return {"id": data.id, "client_id": device.client_id, "date": data.date,
+            "substance": data.substance, "answer": data.answer, "amount": data.amount,
+            "unit": data.unit or "", "note": data.note, "source": Source.APP,
+            "device_id": device.pk, "created_at": now, "updated_at": now}
+
+
+def _check(rows, client, prefix="") -> None:
     errors = []
-    for n, entry in enumerate(entries):
-        try:
-            entry.clean()
-        except DjangoValidationError as e:
-            for field, messages in e.message_dict.items():
-                errors += [(f"{prefix}{n}.{field}" if prefix else field, str(m))
-                           for m in messages]
+    last_day = timezone.localdate()
+    for n, row in enumerate(rows):
+        found = answer_errors(client, row["date"], row["substance"], row["answer"],
+                              row["amount"], row["unit"], row["note"], last_day)
+        errors += [(f"{prefix}{n}.{field}" if prefix else field, str(message))
+                   for field, message in found.items()]
     if errors:
         raise invalid(errors)
+
+
+def _same(row, stored) -> bool:
+    return stored["source"] == Source.APP and all(row[k] == stored[k] for k in CONTENT)
 
 
 @api.post("/entries", response={200: UploadResult, **ERRORS}, operation_id="upload_entries",
@@ -377,32 +389,33 @@ def upload(request, batch: Batch):
     """
     only_params(request)
     device = request.device
-    entries = [_entry(device, data) for data in batch.entries]
+    now = timezone.now()
+    rows = [_row(device, data, now) for data in batch.entries]
     seen = {}
-    for n, entry in enumerate(entries):
-        if entry.id in seen:
-            raise invalid([(f"entries.{n}.id", f"the same id as entries.{seen[entry.id]}")])
-        seen[entry.id] = n
-    _check(entries, "entries.")
+    for n, row in enumerate(rows):
+        if row["id"] in seen:
+            raise invalid([(f"entries.{n}.id", f"the same id as entries.{seen[row['id']]}")])
+        seen[row["id"]] = n
+    _check(rows, device.client, "entries.")
     with transaction.atomic():
-        stored = {e.pk: e for e in DiaryEntry.objects.filter(pk__in=list(seen))}
+        stored = {e["id"]: e for e in DiaryEntry.objects.filter(pk__in=list(seen))
+                  .values("id", "source", *CONTENT)}
         conflicts = [(f"entries.{seen[pk]}.id", "an entry with this id is already stored "
                       "with other content; correct it with PUT /entries/{id}")
-                     for pk, old in stored.items()
-                     if old.source != Source.APP or not entries[seen[pk]].same_as(old)]
+                     for pk, old in stored.items() if not _same(rows[seen[pk]], old)]
         if conflicts:
             raise ApiError(409, f"{conflicts[0][0]}: {conflicts[0][1]}",
                            [{"field": f, "message": m} for f, m in conflicts])
-        new = [e for e in entries if e.pk not in stored]
+        new = [row for row in rows if row["id"] not in stored]
         try:
-            DiaryEntry.objects.bulk_create(new, batch_size=500)
+            DiaryEntry.objects.insert(new)
         except IntegrityError:  # the same ids sent by two requests at once
             raise ApiError(409, "entries: some entries were stored by another request at the "
                                 "same moment; send the batch again.") from None
         if new:
             log_access(None, device.client, gettext_noop("Use diary entries from the app"),
                        APP)
-    return {"created": len(new), "unchanged": len(entries) - len(new)}
+    return {"created": len(new), "unchanged": len(rows) - len(new)}
 
 
 def _out(entry: DiaryEntry) -> dict:
@@ -484,7 +497,11 @@ def correct(request, entry_id: uuid.UUID, body: Correction):
         for field in ("date", "substance", "answer", "amount", "note"):
             setattr(entry, field, getattr(body, field))
         entry.unit = body.unit or ""
-        _check([entry])
+        try:
+            entry.clean()
+        except DjangoValidationError as e:
+            raise invalid([(field, str(m)) for field, messages in e.message_dict.items()
+                           for m in messages]) from None
         entry.updated_at, entry.device = timezone.now(), request.device
         entry.save()
         log_access(None, entry.client, gettext_noop("Use diary entry corrected by the app"),

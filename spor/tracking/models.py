@@ -14,7 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +76,55 @@ def earliest_day(client) -> datetime.date:
     return client.birth_date or datetime.date(client.birth_year, 1, 1)
 
 
+def answer_errors(client, day, substance, answer, amount, unit, note,
+                  last_day: datetime.date | None = None) -> dict:
+    """{field: message} for one answer; empty when it may be stored. DiaryEntry.clean()
+    and the API's batches (which pass today once for a thousand entries) both use it."""
+    errors = {}
+    if day:
+        if day > (last_day or today()):
+            errors["date"] = _("The date is in the future.")
+        elif day < earliest_day(client):
+            errors["date"] = _("The date is before the young person was born.")
+    if substance not in UNITS:
+        errors["substance"] = _("Choose a substance from the list.")
+    if answer == Answer.USED:
+        errors.update(_amount_errors(substance, amount, unit))
+    elif answer in (Answer.NOT_USED, Answer.NOT_KNOWN):
+        if amount is not None:
+            errors["amount"] = _("Leave the amount empty unless the substance was used.")
+        if unit:
+            errors["unit"] = _("Leave the unit empty unless the substance was used.")
+    else:
+        errors["answer"] = _("Answer used, not used or not known.")
+    if len(note or "") > NOTE_LENGTH:
+        errors["note"] = _("Write at most %(n)s characters.") % {"n": NOTE_LENGTH}
+    return errors
+
+
+def _amount_errors(substance, amount, unit) -> dict:
+    if amount is None and not unit:
+        return {}  # used, amount unknown
+    if amount is None:
+        return {"amount": _("Enter the amount too, or leave the unit empty.")}
+    if not unit:
+        return {"unit": _("Enter the unit of the amount.")}
+    allowed = UNITS.get(substance, ())
+    if unit not in allowed:
+        return {"unit": _("%(substance)s is counted in %(units)s.") % {
+            "substance": Substance(substance).label if substance in UNITS else substance,
+            "units": ", ".join(str(Unit(u).label) for u in allowed)}}
+    if not amount.is_finite() or amount <= 0:
+        return {"amount": _("Enter an amount above 0, or answer \"not used\".")}
+    if amount > MAXIMUM[unit]:
+        return {"amount": _("%(amount)s is more than %(max)s %(unit)s in one day.") % {
+            "amount": amount, "max": MAXIMUM[unit], "unit": Unit(unit).label}}
+    if amount % STEP[unit]:
+        return {"amount": _("Enter the amount in steps of %(step)s %(unit)s.") % {
+            "step": STEP[unit], "unit": Unit(unit).label}}
+    return {}
+
+
 class DiaryEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         from spor.clients.models import Client
@@ -97,13 +146,44 @@ class DiaryEntryQuerySet(models.QuerySet):
     def between(self, first: datetime.date, last: datetime.date):
         return self.filter(date__gte=first, date__lte=last)
 
+    def insert(self, rows: list[dict]) -> None:
+        """Insert many new, checked entries given as {attname: value}: an app sends up to
+        1,000 at a time.
+
+        bulk_create builds a model and prepares every value of every row through the ORM,
+        more than half the time of an upload. Here PostgreSQL gets one array per column
+        (UNNEST, as bulk_create does, with the driver adapting the values), and SQLite,
+        in-process and without round trips, one prepared statement run for each row.
+        """
+        if not rows:
+            return
+        meta = self.model._meta
+        fields = meta.concrete_fields
+        defaults = {f.attname: f.get_default() for f in fields if not f.primary_key}
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays})",
+                               [[row.get(f.attname, defaults.get(f.attname)) for row in rows]
+                                for f in fields])
+            else:
+                marks = ", ".join(["%s"] * len(fields))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                    [[f.get_db_prep_save(row.get(f.attname, defaults.get(f.attname)),
+                                         connection) for f in fields] for row in rows])
+
 
 class DiaryEntry(models.Model):
     """One answer about one day and one substance. The id of an app's entry is made by
     the app, so that an upload sent twice is stored once."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey("clients.Client", models.CASCADE, related_name="diary_entries")
+    # No index of its own: the (client, date, substance) index below serves it.
+    client = models.ForeignKey("clients.Client", models.CASCADE, related_name="diary_entries",
+                               db_index=False)
     date = models.DateField(_("date"))
     substance = models.CharField(_("substance"), max_length=20, choices=Substance)
     answer = models.CharField(_("answer"), max_length=10, choices=Answer, default=Answer.USED)
@@ -150,53 +230,11 @@ class DiaryEntry(models.Model):
     def clean(self):
         """The rules of an entry, shared by the week grid, the API and the import.
 
-        Expects `client` to be set (no query is made, so a batch of many is cheap)."""
-        errors = {}
-        day, client = self.date, self.client
-        if day:
-            if day > today():
-                errors["date"] = _("The date is in the future.")
-            elif day < earliest_day(client):
-                errors["date"] = _("The date is before the young person was born.")
-        if self.substance not in UNITS:
-            errors["substance"] = _("Choose a substance from the list.")
-        if self.answer == Answer.USED:
-            errors.update(self._amount_errors())
-        elif self.answer in (Answer.NOT_USED, Answer.NOT_KNOWN):
-            if self.amount is not None:
-                errors["amount"] = _("Leave the amount empty unless the substance was used.")
-            if self.unit:
-                errors["unit"] = _("Leave the unit empty unless the substance was used.")
-        else:
-            errors["answer"] = _("Answer used, not used or not known.")
-        if len(self.note or "") > NOTE_LENGTH:
-            errors["note"] = _("Write at most %(n)s characters.") % {"n": NOTE_LENGTH}
+        Expects `client` to be set (no query is made)."""
+        errors = answer_errors(self.client, self.date, self.substance, self.answer,
+                               self.amount, self.unit, self.note)
         if errors:
             raise ValidationError(errors)
-
-    def _amount_errors(self) -> dict:
-        amount, unit = self.amount, self.unit
-        if amount is None and not unit:
-            return {}  # used, amount unknown
-        if amount is None:
-            return {"amount": _("Enter the amount too, or leave the unit empty.")}
-        if not unit:
-            return {"unit": _("Enter the unit of the amount.")}
-        allowed = UNITS.get(self.substance, ())
-        if unit not in allowed:
-            return {"unit": _("%(substance)s is counted in %(units)s.") % {
-                "substance": Substance(self.substance).label if self.substance in UNITS
-                else self.substance,
-                "units": ", ".join(str(Unit(u).label) for u in allowed)}}
-        if not amount.is_finite() or amount <= 0:
-            return {"amount": _("Enter an amount above 0, or answer \"not used\".")}
-        if amount > MAXIMUM[unit]:
-            return {"amount": _("%(amount)s is more than %(max)s %(unit)s in one day.") % {
-                "amount": amount, "max": MAXIMUM[unit], "unit": Unit(unit).label}}
-        if amount % STEP[unit]:
-            return {"amount": _("Enter the amount in steps of %(step)s %(unit)s.") % {
-                "step": STEP[unit], "unit": Unit(unit).label}}
-        return {}
 
     def same_as(self, other: "DiaryEntry") -> bool:
         """Same answer, for telling a re-sent entry from a different one with the same id."""
