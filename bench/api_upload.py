@@ -2,7 +2,8 @@
 batch again (all unchanged). Target: at most 150 ms per 1,000 new entries.
 
     .venv/bin/python bench/api_upload.py            # SQLite in a temporary folder
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracking_bench .venv/bin/python bench/api_upload.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracking_bench \
+        .venv/bin/python bench/api_upload.py
 
 The requests go through Django's whole stack (middleware, token, validation, one
 transaction, the access log) in this process, so the time is the server's, without a
@@ -34,6 +35,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as Browser  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
 settings.SPOR_API_REQUESTS_PER_MINUTE = 10_000
@@ -85,7 +87,7 @@ def main():
         client = Client.objects.create(service=service, team=team, pseudonym=f"B{run}",
                                        birth_year=2000)
         _device, token = paired_device_for(client)
-        body = batch(datetime.date.today() - datetime.timedelta(days=1))
+        body = batch(timezone.localdate() - datetime.timedelta(days=1))
         first, result = post(browser, token, body)
         assert result == {"created": BATCH, "unchanged": 0}, result
         second, result = post(browser, token, body)

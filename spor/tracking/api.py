@@ -34,15 +34,15 @@ from spor.public.spam import client_address
 from spor.tracking import ors
 from spor.tracking.models import (
     MAXIMUM,
-    answer_errors,
     NOTE_LENGTH,
     UNITS,
     Answer,
-    DiaryEntry,
     Device,
+    DiaryEntry,
     PairingCode,
     Source,
     Unit,
+    answer_errors,
 )
 
 logger = logging.getLogger(__name__)
@@ -325,6 +325,15 @@ class RatingList(Schema):
     ratings: list[Rating]
 
 
+# Query parameters (module-level, as ninja reads their descriptions from the defaults).
+SINCE_TIME = Query(None, description="Only entries created or changed at or after this time "
+                                     "(ISO 8601 with a time zone).")
+CURSOR_PARAM = Query(None, max_length=80, description="From the previous answer: continue "
+                                                      "after it.")
+SINCE_DAY = Query(None, description="Only ratings of sessions on or after this day "
+                                    "(YYYY-MM-DD); without it, the last 365 days.")
+
+
 # Operations ----------------------------------------------------------------------------
 
 @api.post("/pairing", auth=None, response={201: PairOut, **ERRORS}, operation_id="pair",
@@ -454,12 +463,8 @@ def read_cursor(value: str):
 
 @api.get("/entries", response={200: EntryList, **ERRORS}, operation_id="list_entries",
          summary="The young person's app entries, in the order they changed")
-def entries(request, since: datetime.datetime | None = Query(
-        None, description="Only entries created or changed at or after this time "
-                          "(ISO 8601 with a time zone)."),
-        cursor: str | None = Query(None, max_length=80, description="From the previous "
-                                                                   "answer: continue after "
-                                                                   "it.")):
+def entries(request, since: datetime.datetime | None = SINCE_TIME,
+            cursor: str | None = CURSOR_PARAM):
     only_params(request, "since", "cursor")
     rows = _own(request.device)
     if since is not None:
@@ -522,11 +527,10 @@ def delete(request, entry_id: uuid.UUID):
     return Status(204, None)
 
 
-@api.get("/ratings", response={200: RatingList, **ERRORS, **UNAVAILABLE}, operation_id="list_ratings",
+@api.get("/ratings", response={200: RatingList, **ERRORS, **UNAVAILABLE},
+         operation_id="list_ratings",
          summary="The young person's own outcome ratings (ORS totals), oldest first")
-def ratings(request, since: datetime.date | None = Query(
-        None, description="Only ratings of sessions on or after this day (YYYY-MM-DD); "
-                          "without it, the last 365 days.")):
+def ratings(request, since: datetime.date | None = SINCE_DAY):
     only_params(request, "since")
     client = request.device.client
     since = since or timezone.localdate() - datetime.timedelta(days=365)

@@ -20,7 +20,7 @@ PAIRED = 5  # young people with a paired app
 def populate(ctx):
     # A random source of its own, so that the modules after this one see the same data
     # whether or not this one is installed.
-    rng = random.Random(6)
+    rng = random.Random(6)  # noqa: S311 (demo data, not security)
     courses = list(
         Course.objects.filter(client__service=ctx.service, end_date__isnull=True,
                               start_date__gte=ctx.today - datetime.timedelta(days=150),

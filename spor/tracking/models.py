@@ -165,13 +165,14 @@ class DiaryEntryQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays})",
+                cursor.execute(f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names from the model)
+                               f"SELECT * FROM UNNEST({arrays})",
                                [[row.get(f.attname, defaults.get(f.attname)) for row in rows]
                                 for f in fields])
             else:
                 marks = ", ".join(["%s"] * len(fields))
                 cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
                     [[f.get_db_prep_save(row.get(f.attname, defaults.get(f.attname)),
                                          connection) for f in fields] for row in rows])
 
@@ -295,6 +296,9 @@ class PairingCode(models.Model):
         verbose_name = _("pairing code")
         verbose_name_plural = _("pairing codes")
 
+    def __str__(self):
+        return f"{self.client_id} {self.created_at:%Y-%m-%d %H:%M}"
+
     @classmethod
     def make(cls, client, user) -> tuple["PairingCode", str]:
         """A new code for the client; returns the row and the code to show (once)."""
@@ -326,7 +330,7 @@ class Device(models.Model):
     """An app installation paired to one young person. Its token is stored hashed; the
     token is shown to the app once, when it pairs."""
 
-    TOKEN_PREFIX = "spor_"
+    TOKEN_PREFIX = "spor_"  # noqa: S105 (a prefix that marks Spor tokens, not a secret)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey("clients.Client", models.CASCADE, related_name="devices")

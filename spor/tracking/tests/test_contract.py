@@ -11,6 +11,7 @@ import uuid
 import schemathesis
 from django.core.cache import cache
 from django.test import LiveServerTestCase
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -134,7 +135,7 @@ class DocumentDrivenApp:
             scheme = next(iter(op["security"][0]))
             assert self.document["components"]["securitySchemes"][scheme]["scheme"] == "bearer"
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (the live test server)
             self.base + path.format(**path_params), method=method, headers=headers,
             data=json.dumps(body).encode() if body is not None else None)
         try:
@@ -163,11 +164,12 @@ class DocumentDrivenAppTests(LiveServerTestCase):
             app.request_schema("upload_entries")["properties"]["entries"]["items"])
         units = app.resolve(entry_schema["properties"]["unit"]["anyOf"][0])["enum"]
         self.assertIn("standard_drink", units)
-        yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+        today = timezone.localdate()
+        yesterday = (today - datetime.timedelta(days=1)).isoformat()
         batch = {"entries": [
             {"id": str(uuid.uuid4()), "date": yesterday, "substance": "alcohol",
              "answer": "used", "amount": 5, "unit": "standard_drink"},
-            {"id": str(uuid.uuid4()), "date": datetime.date.today().isoformat(),
+            {"id": str(uuid.uuid4()), "date": today.isoformat(),
              "substance": "alcohol", "answer": "not_used"},
         ]}
         self.assertEqual(app.call("upload_entries", batch), (200, {"created": 2,
