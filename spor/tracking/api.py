@@ -52,11 +52,11 @@ APP = AccessLog.Purpose.APP
 
 
 def requests_per_minute() -> int:
-    return getattr(settings, "SPOR_API_REQUESTS_PER_MINUTE", 60)
+    return settings.SPOR_API_REQUESTS_PER_MINUTE
 
 
 def pairings_per_minute() -> int:
-    return getattr(settings, "SPOR_API_PAIRINGS_PER_MINUTE", 10)
+    return settings.SPOR_API_PAIRINGS_PER_MINUTE
 
 
 # Errors --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from spor.lib.dates import today
@@ -118,10 +118,11 @@ def _amount_errors(substance, amount, unit) -> dict:
         return {"amount": _("Enter an amount above 0, or answer \"not used\".")}
     if amount > MAXIMUM[unit]:
         return {"amount": _("%(amount)s is more than %(max)s %(unit)s in one day.") % {
-            "amount": amount, "max": MAXIMUM[unit], "unit": Unit(unit).label}}
+            "amount": _number(amount), "max": _number(MAXIMUM[unit]),
+            "unit": Unit(unit).label}}
     if amount % STEP[unit]:
         return {"amount": _("Enter the amount in steps of %(step)s %(unit)s.") % {
-            "step": STEP[unit], "unit": Unit(unit).label}}
+            "step": _number(STEP[unit]), "unit": Unit(unit).label}}
     return {}
 
 
@@ -254,8 +255,7 @@ class DiaryEntry(models.Model):
 
 
 def _number(value: D) -> str:
-    from django.utils import formats
-
+    """A decimal as the language writes it (1,5 in Danish), without trailing zeros."""
     value = value.normalize()
     return formats.number_format(value, max(0, -value.as_tuple().exponent))
 

@@ -60,7 +60,7 @@ class AnswerRuleTests(PersonaTestCase):
                            amount=D(2), unit="gram")
         with self.assertRaises(ValidationError) as caught:
             entry.clean()
-        self.assertIn("standard drink", caught.exception.message_dict["unit"][0])
+        self.assertIn("genstand", caught.exception.message_dict["unit"][0])
 
     def test_absurd_negative_or_zero_amounts_are_refused(self):
         for amount in (D(51), D(-1), D(0)):
@@ -241,7 +241,7 @@ class DiaryPageTests(PersonaTestCase):
             "cannabis-2026-02-03": "0.33", "cannabis-2026-02-04": "lots"})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'href="#cannabis-2026-02-03"')
-        self.assertContains(response, "steps of 0.05")
+        self.assertContains(response, "trin på 0,05 gram")
         self.assertContains(response, 'href="#cannabis-2026-02-04"')
         self.assertContains(response, 'value="lots"')
         self.assertFalse(DiaryEntry.objects.exists())
@@ -271,12 +271,12 @@ class ClientPagePanelTests(PersonaTestCase):
         device, _token = paired_device_for(self.ida, "Hashtrack, iPhone")
         self.login(self.alice)
         response = self.client.get(f"/clients/{self.ida.pk}/")
-        self.assertContains(response, "1 day of use")
-        self.assertContains(response, "4 days of use (4 answered)")
+        self.assertContains(response, "1 dag med forbrug")
+        self.assertContains(response, "4 dage med forbrug (4 besvaret)")
         self.assertContains(response, "Hashtrack, iPhone")
         self.assertContains(response, f"/devices/{device.pk}/revoke/")
         self.assertContains(response, "<svg", count=1)
-        self.assertContains(response, "Days of use per week")
+        self.assertContains(response, "Dage med forbrug pr. uge")
 
     def test_the_panel_costs_the_same_queries_for_a_long_history(self):
         self.login(self.alice)
