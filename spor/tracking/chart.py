@@ -1,9 +1,12 @@
-"""The use chart: days of use per week, with the days that were asked about behind them.
+"""The young person's timeline: outcome ratings (ORS totals) above, use per week below, on
+one time axis, so that clinician and young person can look at both together.
 
 Drawn on the server with matplotlib as inline SVG, like every chart of Spor, so that the
-page and a PDF show the same picture and nothing is loaded in the browser.
+page and a PDF show the same picture and nothing is loaded in the browser. `draw_use`
+and `draw_outcome` draw on any axes, so the same parts can join other charts.
 """
 
+import datetime
 import io
 import re
 import threading
@@ -13,46 +16,86 @@ import matplotlib
 from django.utils import formats
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-INK, MUTED, LINE, ACCENT = "#1d2630", "#5b6670", "#d7dde2", "#23695a"
+INK, MUTED, LINE, ACCENT, SECOND = "#1d2630", "#5b6670", "#d7dde2", "#23695a", "#3f5fa8"
 STYLE = {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 8,
-         "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"]}
+         "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"],
+         "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": MUTED,
+         "xtick.color": MUTED, "ytick.color": MUTED, "legend.frameon": False}
 LOCK = threading.Lock()  # matplotlib's settings are global to the process
 
 
-def use_svg(weeks) -> str:
-    """Days of use per week as an inline <svg>, or "" when no week has an answer."""
-    if not any(w.known_days for w in weeks):
+def timeline_svg(weeks, ratings=()) -> str:
+    """Use per week, with the outcome totals above it when there are any, as an inline
+    <svg>; "" when nothing was answered or rated in the period."""
+    if not any(w.known_days for w in weeks) and not ratings:
         return ""
-    starts = [w.start for w in weeks]
+    first, last = weeks[0].start, weeks[-1].start + datetime.timedelta(days=7)
+    rows = 2 if ratings else 1
     with LOCK, matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.5, 2.4))
-        ax = fig.add_axes((0.07, 0.14, 0.91, 0.7))
-        ax.bar(starts, [w.known_days for w in weeks], width=6, align="edge", color=LINE,
-               label=_("Days asked about"))
-        ax.bar(starts, [w.use_days for w in weeks], width=6, align="edge", color=ACCENT,
-               label=_("Days of use"))
-        ax.set_ylim(0, 7)
-        ax.set_yticks([0, 7 // 2 + 0.5, 7], ["0", "", "7"])
-        ax.set_ylabel(_("days a week"), color=MUTED)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.tick_params(colors=MUTED)
-        step = max(1, len(starts) // 8)
-        ax.set_xticks(starts[::step], [formats.date_format(d, "j. b") for d in starts[::step]])
-        ax.legend(loc="lower left", frameon=False, ncols=2, bbox_to_anchor=(0, 1.02),
-                  borderaxespad=0)
-        return _svg(fig, _("Use per week"), describe(weeks))
+        fig = Figure(figsize=(7.5, 1.9 + 1.6 * (rows - 1)))
+        grid = fig.add_gridspec(rows, 1, height_ratios=[1.2, 1][:rows] if rows == 2 else None,
+                                left=0.08, right=0.98, top=0.88, bottom=0.12, hspace=0.35)
+        axes = grid.subplots(sharex=True, squeeze=False)[:, 0]
+        if ratings:
+            draw_outcome(axes[0], ratings)
+        draw_use(axes[-1], weeks)
+        axes[-1].set_xlim(date2num(first), date2num(last))
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(
+            lambda value, _pos: formats.date_format(matplotlib.dates.num2date(value).date(),
+                                                    "j. b")))
+        handles, labels = [], []
+        for ax in axes:
+            found = ax.get_legend_handles_labels()
+            handles += found[0]
+            labels += found[1]
+        fig.legend(handles, labels, loc="upper left", ncols=len(labels),
+                   bbox_to_anchor=(0.07, 1.0))
+        title = _("Outcome and use over time") if ratings else _("Use per week")
+        return _svg(fig, title, describe(weeks, ratings))
 
 
-def describe(weeks) -> str:
+def draw_use(ax, weeks) -> None:
+    """Days of use per week (0–7) as bars, in front of the days that were answered."""
+    starts = [date2num(w.start) for w in weeks]
+    ax.bar(starts, [w.known_days for w in weeks], width=6, align="edge", color=LINE,
+           label=_("Days asked about"))
+    ax.bar(starts, [w.use_days for w in weeks], width=6, align="edge", color=ACCENT,
+           label=_("Days of use"))
+    ax.set_ylim(0, 7)
+    ax.set_yticks([0, 7], ["0", "7"])
+    ax.set_ylabel(_("days a week"), color=MUTED)
+
+
+def draw_outcome(ax, ratings) -> None:
+    """The young person's outcome totals (0–40) by session date."""
+    ax.plot([date2num(r["date"]) for r in ratings], [r["total"] for r in ratings],
+            color=SECOND, marker="o", markersize=3.5, linewidth=1.6,
+            label=_("Outcome (ORS)"))
+    ax.set_ylim(0, 40)
+    ax.set_yticks([0, 20, 40])
+    ax.set_ylabel("ORS", color=MUTED)
+    ax.grid(axis="y", color=LINE, linewidth=0.6)
+
+
+def describe(weeks, ratings=()) -> str:
+    """The chart in words, for screen readers."""
+    parts = []
     asked = [w for w in weeks if w.known_days]
-    first, last = asked[0], asked[-1]
-    return _("Days of use per week from the week of %(first)s to the week of %(last)s: "
-             "%(days)s.") % {
-        "first": formats.date_format(first.start, "SHORT_DATE_FORMAT"),
-        "last": formats.date_format(last.start, "SHORT_DATE_FORMAT"),
-        "days": ", ".join(f"{w.use_days}/{w.known_days}" for w in asked)}
+    if asked:
+        parts.append(_("Days of use per week from the week of %(first)s to the week of "
+                       "%(last)s: %(days)s.") % {
+            "first": formats.date_format(asked[0].start, "SHORT_DATE_FORMAT"),
+            "last": formats.date_format(asked[-1].start, "SHORT_DATE_FORMAT"),
+            "days": ", ".join(f"{w.use_days}/{w.known_days}" for w in asked)})
+    if ratings:
+        parts.append(_("Outcome totals: %(totals)s.") % {"totals": ", ".join(
+            f"{formats.date_format(r['date'], 'SHORT_DATE_FORMAT')} "
+            f"{formats.number_format(r['total'], 1)}" for r in ratings)})
+    return " ".join(str(p) for p in parts)
 
 
 def _svg(fig, title, desc):
