@@ -245,8 +245,17 @@ def _json_number(value):
     return number
 
 
+def _iso_time(value):
+    if isinstance(value, str) and re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)", value):
+        return value
+    raise ValueError("a time as YYYY-MM-DDTHH:MM:SS with a time zone (Z or +01:00)")
+
+
 Day = Annotated[datetime.date, BeforeValidator(_iso_day),
                 WithJsonSchema({"type": "string", "format": "date"})]
+Time = Annotated[datetime.datetime, BeforeValidator(_iso_time),
+                 WithJsonSchema({"type": "string", "format": "date-time"})]
 Amount = Annotated[decimal.Decimal | None, BeforeValidator(_json_number), WithJsonSchema({
     "anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": float(max(MAXIMUM.values()))},
               {"type": "null"}]})]
@@ -463,13 +472,11 @@ def read_cursor(value: str):
 
 @api.get("/entries", response={200: EntryList, **ERRORS}, operation_id="list_entries",
          summary="The young person's app entries, in the order they changed")
-def entries(request, since: datetime.datetime | None = SINCE_TIME,
+def entries(request, since: Time | None = SINCE_TIME,
             cursor: str | None = CURSOR_PARAM):
     only_params(request, "since", "cursor")
     rows = _own(request.device)
     if since is not None:
-        if timezone.is_naive(since):
-            raise invalid([("since", "give a time zone, e.g. 2026-03-01T00:00:00+01:00")])
         rows = rows.filter(updated_at__gte=since)
     if cursor:
         at, pk = read_cursor(cursor)
@@ -530,7 +537,7 @@ def delete(request, entry_id: uuid.UUID):
 @api.get("/ratings", response={200: RatingList, **ERRORS, **UNAVAILABLE},
          operation_id="list_ratings",
          summary="The young person's own outcome ratings (ORS totals), oldest first")
-def ratings(request, since: datetime.date | None = SINCE_DAY):
+def ratings(request, since: Day | None = SINCE_DAY):
     only_params(request, "since")
     client = request.device.client
     since = since or timezone.localdate() - datetime.timedelta(days=365)

@@ -91,11 +91,13 @@ class SchemathesisTests(LiveServerTestCase):
             # (documented); every other check still applies.
             checks = [c for c in CHECKS if c is not not_a_server_error]
 
-        @given(case=operation.as_strategy(generation_mode=mode))
+        # The token goes into the generated cases, so that a negative case without it (or
+        # with a broken one) is sent as generated and must be refused.
+        @given(case=operation.as_strategy(generation_mode=mode, headers=self.auth))
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def run(case):
-            case.call_and_validate(headers=self.auth, checks=checks,
+            case.call_and_validate(checks=checks,
                                    additional_checks=[errors_are_json_with_a_message])
 
         run()
