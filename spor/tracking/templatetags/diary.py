@@ -34,7 +34,7 @@ def use_panel(client):
     changes = []
     for pk, use in summary.course_use(client.courses.all(), day).items():
         if use.intake.known_days or use.recent.known_days:
-            changes.append({"course": courses[pk], "use": use,
+            changes.append({"course": courses[pk], "windows": (use.intake, use.recent),
                             "amounts": _amounts(use)})
     changes.sort(key=lambda c: c["course"].start_date, reverse=True)
     return {"client": client, "used": used, "known": known, "changes": changes,

@@ -350,3 +350,50 @@ class TokenAndErrorTests(ApiCalls, PersonaTestCase):
         response = self.call("get", "/ratings")
         self.assertEqual(response.status_code, 503)
         self.assertIn("not available", response.json()["message"])
+
+
+def ratings_installed():
+    from spor.tracking import ors
+
+    try:
+        ors.rating_model()
+    except ors.Unavailable:
+        return False
+    return True
+
+
+@time_machine.travel(NOW, tick=False)
+class RatingsTests(ApiCalls, PersonaTestCase):
+    """Runs where the FIT measures (spor.measures.models.Rating) are installed."""
+
+    def setUp(self):
+        if not ratings_installed():
+            self.skipTest("the FIT measures are not installed")
+        cache.clear()
+        self.device, self.token = paired_device_for(self.ida)
+
+    def rate(self, session, line, rater="client"):
+        """An ORS with the same mark on each of its four lines."""
+        from django.apps import apps
+
+        lines = ("individually", "interpersonally", "socially", "overall")
+        return apps.get_model("measures", "Rating").objects.create(
+            session=session, instrument="ORS", rater=rater, answers=dict.fromkeys(lines, line))
+
+    def test_the_app_reads_the_young_persons_own_outcome_totals_oldest_first(self):
+        from spor.treatment.models import Session
+
+        later = Session.objects.create(course=self.ida_course, date=datetime.date(2026, 3, 1))
+        self.rate(later, 6.5)
+        self.rate(self.ida_session, 4.2)
+        self.rate(later, 3.0, rater="parent")
+        dans = Session.objects.create(course=self.dan_course, date=datetime.date(2026, 3, 2))
+        self.rate(dans, 9.0)
+        response = self.call("get", "/ratings")
+        self.assertEqual(response.json(), {"ratings": [
+            {"date": "2026-02-01", "instrument": "ORS", "total": 16.8},
+            {"date": "2026-03-01", "instrument": "ORS", "total": 26.0}]})
+        response = self.call("get", "/ratings?since=2026-02-15")
+        self.assertEqual([r["date"] for r in response.json()["ratings"]], ["2026-03-01"])
+        self.assertTrue(AccessLog.objects.filter(
+            client=self.ida, what="Outcome ratings read by the app").exists())

@@ -294,6 +294,25 @@ class ClientPagePanelTests(PersonaTestCase):
         self.assertEqual(len(short), len(long))
 
 
+class TimelineChartTests(TestCase):
+    def test_outcome_totals_are_drawn_above_use_on_one_time_axis(self):
+        weeks = [summary.Week(day(2), use_days=3, known_days=6),
+                 summary.Week(day(9), use_days=1, known_days=7)]
+        ratings = [{"date": day(3), "instrument": "ORS", "total": 18.5},
+                   {"date": day(10), "instrument": "ORS", "total": 24.0}]
+        from spor.tracking import chart
+
+        svg = chart.timeline_svg(weeks, ratings)
+        self.assertTrue(svg.startswith("<svg"))
+        self.assertIn('role="img"', svg)
+        self.assertIn("3/6, 1/7", svg)  # the weeks in words, for screen readers
+        self.assertIn("18,5", svg)  # the totals too
+        self.assertEqual(svg.count("<title>"), 1)
+        use_only = chart.timeline_svg(weeks)
+        self.assertNotIn("ORS", use_only)
+        self.assertEqual(chart.timeline_svg([summary.Week(day(2))]), "")
+
+
 @time_machine.travel(NOW, tick=False)
 class PairingPageTests(PersonaTestCase):
     def test_a_clinician_makes_a_code_shown_once_with_a_qr_and_logged(self):
