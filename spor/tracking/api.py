@@ -27,7 +27,7 @@ from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from spor.audit.models import AccessLog, log_access
 from spor.public.spam import client_address
@@ -252,9 +252,25 @@ def _iso_time(value):
     raise ValueError("a time as YYYY-MM-DDTHH:MM:SS with a time zone (Z or +01:00)")
 
 
+def _text(value: str) -> str:
+    # PostgreSQL cannot store the NUL character; no diary note or device name needs one.
+    if "\x00" in value:
+        raise ValueError("text without NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
 Day = Annotated[datetime.date, BeforeValidator(_iso_day),
                 WithJsonSchema({"type": "string", "format": "date"})]
-Time = Annotated[datetime.datetime, BeforeValidator(_iso_time),
+def _in_utc(value: datetime.datetime) -> datetime.datetime:
+    # Databases take offsets within ±15 hours only; as UTC every real time is fine.
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("a time between the years 1 and 9999") from None
+
+
+Time = Annotated[datetime.datetime, BeforeValidator(_iso_time), AfterValidator(_in_utc),
                  WithJsonSchema({"type": "string", "format": "date-time"})]
 Amount = Annotated[decimal.Decimal | None, BeforeValidator(_json_number), WithJsonSchema({
     "anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": float(max(MAXIMUM.values()))},
@@ -277,7 +293,7 @@ class EntryIn(Strict):
                                              "amount and unit when the amount is not known.")
     unit: UnitCode | None = Field(None, description="Units allowed per substance: see "
                                                     "docs/api.md.")
-    note: str = Field("", max_length=NOTE_LENGTH)
+    note: Text = Field("", max_length=NOTE_LENGTH)
 
 
 class Batch(Strict):
@@ -311,9 +327,9 @@ class UploadResult(Schema):
 
 
 class PairIn(Strict):
-    code: str = Field(min_length=4, max_length=20, description="The code the clinician "
+    code: Text = Field(min_length=4, max_length=20, description="The code the clinician "
                                                                "showed, with or without -.")
-    device_name: str = Field(min_length=1, max_length=100, description="Shown to the "
+    device_name: Text = Field(min_length=1, max_length=100, description="Shown to the "
                                                                        "clinician, e.g. "
                                                                        "'Hashtrack, Android'")
 
@@ -494,7 +510,7 @@ class Correction(Strict):
     answer: AnswerCode
     amount: Amount = None
     unit: UnitCode | None = None
-    note: str = Field("", max_length=NOTE_LENGTH)
+    note: Text = Field("", max_length=NOTE_LENGTH)
 
 
 @api.put("/entries/{entry_id}", response={200: EntryOut, **ERRORS},

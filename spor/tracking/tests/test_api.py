@@ -144,6 +144,7 @@ class UploadTests(ApiCalls, PersonaTestCase):
             (entry(substance="tobacco"), "entries.1.substance", "Input should be"),
             (entry(id="not-a-uuid"), "entries.1.id", "UUID"),
             (entry(note="x" * 501), "entries.1.note", "500"),
+            (entry(note="a\x00b"), "entries.1.note", "NUL"),
             ({**entry(), "mood": 3}, "entries.1.mood", "unknown field"),
             ({k: v for k, v in entry().items() if k != "answer"}, "entries.1.answer",
              "required"),
@@ -236,8 +237,16 @@ class ListCorrectDeleteTests(ApiCalls, PersonaTestCase):
     def test_a_bad_cursor_or_a_time_without_zone_is_refused_by_name(self):
         response = self.call("get", "/entries?cursor=yesterday")
         self.assertEqual(response.json()["errors"][0]["field"], "cursor")
-        response = self.call("get", "/entries?since=2026-03-01T10:00:00")
-        self.assertEqual(response.json()["errors"][0]["field"], "since")
+        for since in ("2026-03-01T10:00:00", "1773572400", "0001-01-01T00:00:00%2B01:00"):
+            response = self.call("get", f"/entries?since={since}")
+            self.assertEqual(response.json()["errors"][0]["field"], "since", since)
+
+    def test_a_time_with_any_offset_is_compared_as_the_moment_it_names(self):
+        self.call("post", "/entries", {"entries": [entry()]})
+        for since, found in (("1636-06-10T09:44:28.4-21:34", 1),
+                             ("2026-03-15T10:59:00-01:00", 0)):
+            response = self.call("get", f"/entries?since={since.replace('+', '%2B')}")
+            self.assertEqual(len(response.json()["entries"]), found, since)
 
     def test_the_app_corrects_its_own_entry(self):
         sent = entry()
