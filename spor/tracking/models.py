@@ -127,11 +127,6 @@ def _amount_errors(substance, amount, unit) -> dict:
 
 
 class DiaryEntryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from spor.clients.models import Client
-
-        return self.filter(client__in=Client.objects.visible_to(user).values("pk"))
-
     def effective(self):
         """The entries that count. The clinician's entry for a day and substance is the
         answer of that day (the interview corrects the app); without one, every entry of
@@ -237,13 +232,6 @@ class DiaryEntry(models.Model):
                                self.amount, self.unit, self.note)
         if errors:
             raise ValidationError(errors)
-
-    def same_as(self, other: "DiaryEntry") -> bool:
-        """Same answer, for telling a re-sent entry from a different one with the same id."""
-        return (self.client_id == other.client_id and self.date == other.date
-                and self.substance == other.substance and self.answer == other.answer
-                and self.amount == other.amount and self.unit == other.unit
-                and self.note == other.note)
 
     @property
     def amount_display(self) -> str:

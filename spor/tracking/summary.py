@@ -13,7 +13,6 @@ entry of that day answers at all. Days never asked about are neither: "0 days of
 import dataclasses
 import datetime
 import decimal
-from collections import defaultdict
 
 from django.db.models import Count, DateField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncWeek
@@ -151,13 +150,3 @@ def _minus(expression, days):
 
 def _day(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
-
-
-def amounts_by_unit(weeks_: list[Week]) -> dict:
-    """{(substance, unit): [amount of each week]} for the weeks given, zero-filled."""
-    keys = sorted({key for week in weeks_ for key in week.amounts})
-    series = defaultdict(list)
-    for key in keys:
-        for week in weeks_:
-            series[key].append(week.amounts.get(key, decimal.Decimal(0)))
-    return dict(series)

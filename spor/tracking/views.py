@@ -1,4 +1,5 @@
 import json
+from functools import wraps
 
 import segno
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.db import transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -107,9 +109,8 @@ def revoke(request, device):
         log_access(request.user, device.client, gettext_noop("App device revoked"), P.APP)
     messages.success(request, _("The app on %(device)s can no longer send or read the "
                                 "diary.") % {"device": device.name})
-    return redirect(request.POST.get("next") == "pairing" and
-                    reverse("pairing", args=[device.client_id]) or
-                    reverse("client_detail", args=[device.client_id]))
+    back = "pairing" if request.POST.get("next") == "pairing" else "client_detail"
+    return redirect(back, device.client_id)
 
 
 # The API's documentation, generated from its OpenAPI document ----------------------------
@@ -214,10 +215,6 @@ def not_found(request, *args, **kwargs):
 def json_errors(view):
     """Turn the plain-text answers Django and ninja give for 405 (and any other error that
     is not JSON yet) into JSON with a message, and answer in English."""
-    from functools import wraps
-
-    from django.utils import translation
-
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         with translation.override("en"):
