@@ -175,3 +175,8 @@ SPOR_PUBLIC_BROWSER_CACHE_SECONDS = envint("SPOR_PUBLIC_BROWSER_CACHE_SECONDS", 
 SPOR_PUBLIC_VIDEO_HOSTS = envlist("SPOR_PUBLIC_VIDEO_HOSTS",
                                   "youtube.com,youtu.be,vimeo.com,tiktok.com")
 SPOR_TRUSTED_PROXIES = envint("SPOR_TRUSTED_PROXIES", 0)
+
+# The app API (spor.tracking): requests a minute per device token, and pairing attempts a
+# minute per address (a pairing code is short; this keeps guessing hopeless).
+SPOR_API_REQUESTS_PER_MINUTE = envint("SPOR_API_REQUESTS_PER_MINUTE", 60)
+SPOR_API_PAIRINGS_PER_MINUTE = envint("SPOR_API_PAIRINGS_PER_MINUTE", 10)

@@ -99,3 +99,41 @@ def to_svg(fig: Figure, title: str, desc: str = "") -> str:
     labels = (f'<title id="{chart_id}-title">{escape(title)}</title>'
               f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
     return svg[:head_end] + labels + svg[head_end:]
+
+
+def pie(title: str, labels, values) -> str:
+    """Shares of a whole, each slice labelled with its share as in the annual report;
+    empty slices are left out."""
+    pairs = [(label, value) for label, value in zip(labels, values, strict=True) if value]
+    total = sum(value for _label, value in pairs)
+    shares = [(label, round(100 * value / total)) for label, value in pairs]
+    with figure(width=4.6, height=3.3, margins=(0.9, 0.9, 0.35, 0.35)) as (fig, (ax,)):
+        ax.grid(False)
+        ax.axis("off")
+        if pairs:
+            ax.pie([value for _label, value in pairs], startangle=90, counterclock=False,
+                   colors=[*SERIES, COLOURS["band"], COLOURS["bad"], COLOURS["muted"],
+                           COLOURS["line"], COLOURS["ok"]][:len(pairs)],
+                   wedgeprops={"linewidth": 1, "edgecolor": "white"},
+                   labels=[f"{label}\n{share} %" for label, share in shares],
+                   labeldistance=1.18, textprops={"fontsize": 8})
+            ax.set_aspect("equal")
+        ax.set_title(title, fontsize=9)
+        return to_svg(fig, title, ", ".join(f"{label}: {share} %" for label, share in shares))
+
+
+def bars(title: str, labels, values) -> str:
+    """Counts as bars; a hidden (suppressed) count is drawn as nothing and written "–"."""
+    shown = [value or 0 for value in values]
+    with figure(width=4.6, height=2.8, margins=(0.5, 0.15, 0.35, 0.6)) as (fig, (ax,)):
+        ax.grid(axis="x", visible=False)
+        ax.bar(range(len(labels)), shown, color=COLOURS["accent"])
+        ax.set_xticks(range(len(labels)), labels, fontsize=8, rotation=20, ha="right")
+        for x, value in enumerate(values):
+            ax.annotate("–" if value is None else str(value), (x, shown[x]), ha="center",
+                        va="bottom", fontsize=8)
+        local_numbers(ax.yaxis)
+        ax.set_title(title, fontsize=9)
+        desc = ", ".join(f"{label}: {'–' if v is None else v}"
+                         for label, v in zip(labels, values, strict=True))
+        return to_svg(fig, title, desc)

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from spor.reports import charts
+from spor.lib import charts
 from spor.treatment.models import Course, Outcome, Session, Substance
 
 SECTIONS = ["outcomes", "main_substance", "age_distribution", "anonymous_contacts",

@@ -9,6 +9,7 @@ from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
 from spor.programmes.tests.helpers import ida_enrolment, ida_exam
 from spor.public.testing import converted_request_for
+from spor.tracking.testing import device_for
 from spor.treatment.models import Course, FollowUp
 
 # URL parameter name -> the object of Ida (alice's team) that it names. Add new names here.
@@ -24,6 +25,7 @@ OBJECTS = {
     "talk_request": lambda t: converted_request_for(t.ida),
     "enrolment": lambda t: ida_enrolment(t),
     "exam": lambda t: ida_exam(t),
+    "device": lambda t: device_for(t.ida),  # an app paired to Ida
 }
 # Parameters that do not name a client's data, each tested where it is defined.
 NOT_CLIENT_DATA = {
@@ -45,6 +47,8 @@ NOT_CLIENT_DATA = {
     "volunteer": "outreach volunteers (programmes test_outsiders)",
     "activity": "consultancy activities, no personal data (programmes test_outsiders)",
     "conference": "anonymised case conferences (programmes test_outsiders)",
+    "entry_id": "diary entries in the app API: reached only with a device token, scoped to "
+                "its young person (tracking API tests)",
 }
 # Pages that, for Ida, only redirect and show nothing.
 REDIRECT_ONLY = {"client_convert": "Ida is identified already; nothing to convert"}

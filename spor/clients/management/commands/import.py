@@ -11,6 +11,7 @@ from spor.lib.csvimport import run_import
 # The files of FORMATS.md, in the order they depend on each other. Apps add theirs here.
 FILES = ["spor.clients.imports.ClientsFile", "spor.treatment.imports.CoursesFile",
          "spor.treatment.imports.SessionsFile", "spor.measures.imports.RatingsFile",
+         "spor.tracking.imports.UseDiaryFile",
          "spor.programmes.imports.ParentCoursesFile",
          "spor.programmes.imports.ParentParticipantsFile",
          "spor.programmes.imports.ParentFollowupsFile"]
