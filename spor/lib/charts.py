@@ -22,6 +22,8 @@ from django.utils.html import escape
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from spor.lib.numbers import percent
+
 # The colours of spor.css, and a few more for series that must be told apart.
 COLOURS = {
     "ink": "#1d2630", "muted": "#5b6670", "line": "#d7dde2", "accent": "#23695a",
@@ -106,7 +108,7 @@ def pie(title: str, labels, values) -> str:
     empty slices are left out."""
     pairs = [(label, value) for label, value in zip(labels, values, strict=True) if value]
     total = sum(value for _label, value in pairs)
-    shares = [(label, round(100 * value / total)) for label, value in pairs]
+    shares = [(label, percent(value, total)) for label, value in pairs]
     with figure(width=4.6, height=3.3, margins=(0.9, 0.9, 0.35, 0.35)) as (fig, (ax,)):
         ax.grid(False)
         ax.axis("off")

@@ -11,6 +11,7 @@ from collections import Counter
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from spor.lib.numbers import percent
 from spor.measures.fit import ChangeClass, adjusted_effect_size, change_class, effect_size
 from spor.measures.models import Rating
 from spor.measures.progress import course_fits
@@ -39,7 +40,7 @@ class Figures:
 
     @staticmethod
     def share(part, whole):
-        return round(100 * part / whole) if whole else None
+        return percent(part, whole)
 
     @property
     def outcome_share(self):

@@ -1,6 +1,6 @@
 """Yearly figures of the programmes, for the annual statistics and the programme pages.
 
-Each function takes a service and a year and returns plain numbers (dicts of ints,
+Each function takes a service (None: every service) and a year and returns plain numbers (dicts of ints,
 Decimals and None), computed with a fixed, small number of aggregate queries whatever the
 amount of data. None of them returns a name. `as_of` (default: today) cuts a year that is
 still running, so that what has not happened yet is not counted as missing.
@@ -12,7 +12,9 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.fields.json import KT
 
+from spor.accounts.models import Service
 from spor.lib.dates import today
+from spor.lib.numbers import percent
 from spor.measures.instruments import PARENT_FOLLOWUP, Choice
 from spor.programmes.models import (
     CaseConference,
@@ -30,6 +32,12 @@ from spor.programmes.models import (
 
 NOT_ANSWERED = "not_answered"
 TENTH = Decimal("0.1")
+
+
+def _of(service, path: str = "service") -> Q:
+    """Rows of one service, or of every service when `service` is None (a national
+    report)."""
+    return Q() if service is None else Q(**{path: service})
 
 
 def _year(year: int, as_of: datetime.date | None):
@@ -56,7 +64,7 @@ def parent_courses_year(service, year: int, as_of: datetime.date | None = None) 
 
     Three queries.
     """
-    courses = ParentCourse.objects.filter(service=service).ended_in(year)
+    courses = ParentCourse.objects.filter(_of(service)).ended_in(year)
     result = {
         "courses": courses.count(),
         "participants": ParentParticipant.objects.filter(course__in=courses).count(),
@@ -68,7 +76,7 @@ def parent_courses_year(service, year: int, as_of: datetime.date | None = None) 
                 for when in ParentFollowup.MONTHS}
     start, end = _year(year, as_of)
     rows = (ParentFollowup.objects
-            .filter(participant__course__service=service, due_date__gte=start,
+            .filter(_of(service, "participant__course__service"), due_date__gte=start,
                     due_date__lte=end)
             .annotate(**{f"a_{item.code}": KT(f"answers__{item.code}") for item in items})
             .values("when", "source", *[f"a_{item.code}" for item in items])
@@ -110,20 +118,24 @@ def day_team_year(service, year: int, as_of: datetime.date | None = None) -> dic
     Five queries.
     """
     start, end = _year(year, as_of)
-    enrolments = list(DayTeamEnrolment.objects.of_service(service).overlapping(start, end)
+    enrolments = list(DayTeamEnrolment.objects.filter(_of(service, "client__service"))
+                      .overlapping(start, end)
                       .values_list("client_id", "start_date", "end_date"))
     place_days = sum(weekdays(max(first, start), min(last or end, end))
                      for _c, first, last in enrolments)
-    available = service.day_team_capacity * weekdays(start, end)
+    capacity = (service.day_team_capacity if service is not None else
+                Service.objects.aggregate(n=Sum("day_team_capacity"))["n"] or 0)
+    available = capacity * weekdays(start, end)
     counts = dict(DayTeamAttendance.objects
-                  .filter(enrolment__client__service=service, date__gte=start, date__lte=end)
+                  .filter(_of(service, "enrolment__client__service"), date__gte=start,
+                          date__lte=end)
                   .values_list("status").annotate(n=Count("pk")).order_by())
     attendance = {status: counts.get(status, 0) for status in DayTeamAttendance.Status.values}
     registered = sum(attendance.values())
     teaching = TeachingWeek.objects.filter(
-        service=service, monday__gte=start, monday__lte=end).aggregate(
+        _of(service), monday__gte=start, monday__lte=end).aggregate(
         hours=Sum("hours"), weeks=Count("pk"))
-    exams = Exam.objects.filter(enrolment__client__service=service, grade__isnull=False,
+    exams = Exam.objects.filter(_of(service, "enrolment__client__service"), grade__isnull=False,
                                 exam_date__gte=start, exam_date__lte=end)
     exam_totals = exams.aggregate(exams=Count("pk"),
                                   young_people=Count("enrolment__client", distinct=True),
@@ -133,16 +145,15 @@ def day_team_year(service, year: int, as_of: datetime.date | None = None) -> dic
                   for row in exams.values("subject").annotate(n=Count("pk"), avg=Avg("grade"))
                   .order_by("subject")}
     return {
-        "places": service.day_team_capacity,
+        "places": capacity,
         "young_people": len({client for client, _s, _e in enrolments}),
         "started": sum(1 for _c, first, _e in enrolments if start <= first <= end),
         "ended": sum(1 for _c, _s, last in enrolments if last and start <= last <= end),
         "place_days": place_days,
         "place_days_available": available,
-        "occupancy_percent": round(100 * place_days / available) if available else None,
+        "occupancy_percent": percent(place_days, available),
         "attendance": {**attendance, "registered_days": registered,
-                       "present_percent": (round(100 * attendance["present"] / registered)
-                                           if registered else None)},
+                       "present_percent": percent(attendance["present"], registered)},
         "teaching_hours": teaching["hours"] or Decimal(0),
         "teaching_weeks": teaching["weeks"],
         "exams": {"exams": exam_totals["exams"], "young_people": exam_totals["young_people"],
@@ -191,7 +202,7 @@ def outreach_year(service, year: int) -> dict:
     """Outreach contacts of a year: how many, young people and families reached, referrals
     to the service and to other municipal help, hours, staff and volunteer turns (one per
     person per contact), in total and per kind of place. Four queries."""
-    contacts = OutreachContact.objects.filter(service=service, date__year=year)
+    contacts = OutreachContact.objects.filter(_of(service), date__year=year)
     return outreach_totals(contacts)
 
 
@@ -210,10 +221,10 @@ def funding_report(source, start: datetime.date, end: datetime.date) -> dict:
 def consultancy_year(service, year: int) -> dict:
     """Consultancy activities per kind (count, hours, partner staff reached), partners
     served, and the network group's case conferences and cases of a year. Four queries."""
-    activities = ConsultancyActivity.objects.filter(service=service, date__year=year)
+    activities = ConsultancyActivity.objects.filter(_of(service), date__year=year)
     per_kind = {row["kind"]: row for row in activities.values("kind").annotate(
         n=Count("pk"), hours=Sum("hours"), attendees=Sum("attendees")).order_by()}
-    conferences = CaseConference.objects.filter(service=service, date__year=year)
+    conferences = CaseConference.objects.filter(_of(service), date__year=year)
     dates = list(conferences.values_list("date", flat=True))
     return {
         "activities": sum(row["n"] for row in per_kind.values()),

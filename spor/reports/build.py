@@ -1,10 +1,13 @@
 """The yearly report: counts from the sections, suppressed, in the shape of FORMATS.md."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext_noop
 
+from spor.lib.numbers import percent
+from spor.measures import stats
+from spor.programmes import figures
 from spor.reports import sections
 from spor.reports.suppression import Table, suppress
 from spor.treatment.models import Course, Session
@@ -27,12 +30,6 @@ RULES = [
 ]
 
 
-def percent(count, n):
-    if count is None or not n:
-        return None
-    return int((Decimal(count) * 100 / Decimal(n)).quantize(Decimal(1), ROUND_HALF_UP))
-
-
 class Scope:
     """Which courses and activity a report covers: services, a team, a period."""
 
@@ -41,6 +38,8 @@ class Scope:
         self.start = start or datetime.date(year, 1, 1)
         self.end = end or datetime.date(year, 12, 31)
         self.services, self.team = services, team
+        # Programme figures cover a whole service (or every service), never one team.
+        self.service = services[0] if services and len(services) == 1 else None
 
     def courses(self, start=None, end=None):
         courses = Course.objects.filter(end_date__gte=start or self.start,
@@ -89,10 +88,50 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "in_school": fmt.in_school(sections.in_school_table(values)),
         "sessions": {name: fmt.activity(table) for name, table
                      in sections.session_tables(session_values).items()},
+        "fit": fit_section(scope, fmt),
+        "parent_courses": fmt.parent_courses(figures.parent_courses_year(
+            scope.service, scope.year, scope.end)),
+        "day_team": fmt.day_team(figures.day_team_year(scope.service, scope.year, scope.end)),
+        "outreach": numbers(figures.outreach_year(scope.service, scope.year)),
         "national_comparison": national_comparison(national, outcome["all"], fmt),
         "rules": RULES,
     }
     return report
+
+
+def fit_section(scope, fmt):
+    """Change classes of the year's courses with outcome ratings, and the share of the
+    year's attended sessions that were rated (activity, not persons)."""
+    counts = stats.change_class_counts(scope.courses())
+    parts = ["recovered", "reliably_improved", "no_change", "deteriorated", "single_rating",
+             "no_norm"]
+    cells = {"courses_with_ors": counts["courses_with_ors"],
+             "no_change": counts["no_change"],
+             **{name: counts[name] for name in parts if name != "no_change"}}
+    result = fmt.plain(Table(cells, sums={"courses_with_ors": parts}), total="courses_with_ors")
+    shares = stats.session_rating_shares(scope.sessions())
+    result["sessions_rated"] = {
+        "sessions": shares["sessions"],
+        "with_ors_percent": percent(shares["with_outcome"], shares["sessions"]),
+        "with_srs_percent": percent(shares["with_alliance"], shares["sessions"]),
+        "with_parent_ors_percent": percent(shares["with_parent_outcome"], shares["sessions"]),
+    }
+    return result
+
+
+def numbers(value):
+    """Decimals as JSON numbers, all the way down."""
+    if isinstance(value, dict):
+        return {k: numbers(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _hides(value) -> bool:
+    """Whether anything in a formatted section is suppressed."""
+    return isinstance(value, dict) and (bool(value.get("suppressed")) or any(
+        _hides(item) for item in value.values()))
 
 
 def national_comparison(national, table, fmt):
@@ -137,13 +176,69 @@ class Formatter:
             result["suppressed"] = True
         return result
 
-    def plain(self, table: Table) -> dict:
-        """Counts only, e.g. {"15-17": 12, "18-20": null, "suppressed": true}."""
+    def plain(self, table: Table, total="n") -> dict:
+        """Counts only, e.g. {"15-17": 12, "18-20": null, "suppressed": true}; the total
+        is written too when it is not "n"."""
         hidden = suppress(table, self.threshold)
-        result = {name: None if name in hidden else table.cells[name]
-                  for name in table.sums["n"]}
+        names = ([] if total == "n" else [total]) + table.sums[total]
+        result = {name: None if name in hidden else table.cells[name] for name in names}
         if hidden:
             result["suppressed"] = True
+        return result
+
+    def answers(self, counts: dict, due: int) -> dict:
+        """One survey question: a count and percent of the due surveys per answer."""
+        table = Table({**counts, "n": due}, sums={"n": list(counts)})
+        return self.categories(table)
+
+    def parent_courses(self, found: dict) -> dict:
+        hidden = suppress(Table({"participants": found["participants"]}), self.threshold)
+        result = {"courses": found["courses"],
+                  "participants": None if hidden else found["participants"]}
+        if hidden:
+            result["suppressed"] = True
+        for key in ("followup_3m", "followup_1y"):
+            section = found[key]
+            due, answered = section["due"], section["answered"]
+            questions = {code: self.answers(section[code], due)
+                         for code in ("child_use", "uses_new_options")}
+            # Who answered is shown only when neither it, nor who did not, is a small
+            # cell, and no answer is hidden: it would bound the hidden "not answered".
+            small = any(0 < count < self.threshold for count in (answered, due - answered))
+            hide = small or any(_hides(question) for question in questions.values())
+            result[key] = {"due": due, "answered": None if hide else answered, **questions}
+            if hide:
+                result[key]["suppressed"] = True
+        return result
+
+    def day_team(self, found: dict) -> dict:
+        """Places and attendance as they are; young people and exams suppressed."""
+        found = numbers(found)
+        people = Table({"young_people": found["young_people"], "started": found["started"],
+                        "ended": found["ended"]})
+        hidden = suppress(people, self.threshold)
+        exams = found["exams"]
+        graded = Table({"exams": exams["exams"], "passed": exams["passed"],
+                        "failed": exams["exams"] - exams["passed"],
+                        "young_people": exams["young_people"]},
+                       sums={"exams": ["passed", "failed"]})
+        exams_hidden = suppress(graded, self.threshold)
+        if "young_people" in exams_hidden:
+            exams_hidden |= {"exams", "passed", "failed"}
+        result = {**found, **{name: None if name in hidden else found[name]
+                              for name in people.cells}}
+        result["exams"] = {
+            **{name: None if name in exams_hidden else graded.cells[name]
+               for name in ("exams", "young_people", "passed")},
+            "average_grade": None if exams_hidden else exams["average_grade"],
+            "by_subject": {subject: row if row["exams"] >= self.threshold
+                           else {"exams": None, "average": None, "suppressed": True}
+                           for subject, row in exams["by_subject"].items()},
+        }
+        if hidden:
+            result["suppressed"] = True
+        if exams_hidden:
+            result["exams"]["suppressed"] = True
         return result
 
     def change(self, this_year, previous_year):

@@ -13,7 +13,8 @@ from spor.lib import charts
 from spor.treatment.models import Course, Outcome, Session, Substance
 
 SECTIONS = ["outcomes", "main_substance", "age_distribution", "anonymous_contacts",
-            "referral_sources", "in_school", "sessions", "national_comparison"]
+            "referral_sources", "in_school", "sessions", "fit", "parent_courses", "day_team",
+            "outreach", "national_comparison"]
 TITLES = {
     "outcomes": gettext_lazy("Use at the end of the course"),
     "main_substance": gettext_lazy("Main substance"),
@@ -22,6 +23,10 @@ TITLES = {
     "referral_sources": gettext_lazy("Referral sources"),
     "in_school": gettext_lazy("In school or education"),
     "sessions": gettext_lazy("Sessions"),
+    "fit": gettext_lazy("Feedback (FIT): change at the end of the course"),
+    "parent_courses": gettext_lazy("Parent courses"),
+    "day_team": gettext_lazy("Day team"),
+    "outreach": gettext_lazy("Outreach"),
     "national_comparison": gettext_lazy("National comparison"),
 }
 GROUPS = {
@@ -31,6 +36,14 @@ GROUPS = {
     "enrolled": gettext_lazy("Enrolled"),
     "by_kind": gettext_lazy("Attended sessions by kind"),
     "attendance": gettext_lazy("Attendance"),
+    "sessions_rated": gettext_lazy("Attended sessions of the year that were rated"),
+    "followup_3m": gettext_lazy("Follow-up after 3 months"),
+    "followup_1y": gettext_lazy("Follow-up after 1 year"),
+    "child_use": gettext_lazy("Has your son's or daughter's use changed?"),
+    "uses_new_options": gettext_lazy("Do you still use the new ways of acting?"),
+    "exams": gettext_lazy("Exams"),
+    "by_subject": gettext_lazy("Exams by subject"),
+    "by_place": gettext_lazy("By kind of place"),
 }
 ITEMS = {
     **dict(Outcome.choices), **dict(Substance.choices), **dict(Course.Referral.choices),
@@ -43,6 +56,51 @@ ITEMS = {
     "success_percent_service": gettext_lazy("The service's success"),
     "source": gettext_lazy("Source"),
     "under 15": gettext_lazy("under 15"),
+    "courses_with_ors": gettext_lazy("Courses with ORS"),
+    "recovered": gettext_lazy("Recovered"),
+    "reliably_improved": gettext_lazy("Reliably improved"),
+    "no_change": gettext_lazy("No reliable change"),
+    "deteriorated": gettext_lazy("Reliably deteriorated"),
+    "single_rating": gettext_lazy("Only one rating"),
+    "no_norm": gettext_lazy("No norm for the age"),
+    "with_ors_percent": gettext_lazy("With ORS"),
+    "with_srs_percent": gettext_lazy("With SRS"),
+    "with_parent_ors_percent": gettext_lazy("With a parent's ORS"),
+    "courses": gettext_lazy("Courses"),
+    "participants": gettext_lazy("Participants"),
+    "due": gettext_lazy("Surveys due"),
+    "answered": gettext_lazy("Answered"),
+    "larger": gettext_lazy("Larger"),
+    "smaller": gettext_lazy("Smaller"),
+    "dont_know": gettext_lazy("Don't know"),
+    "not_answered": gettext_lazy("Not answered"),
+    "yes": gettext_lazy("Yes"),
+    "no": gettext_lazy("No"),
+    "places": gettext_lazy("Places"),
+    "young_people": gettext_lazy("Young people"),
+    "started": gettext_lazy("Started"),
+    "ended": gettext_lazy("Ended"),
+    "place_days": gettext_lazy("Place days used"),
+    "place_days_available": gettext_lazy("Place days available"),
+    "occupancy_percent": gettext_lazy("Occupancy"),
+    "present": gettext_lazy("Present"),
+    "notified": gettext_lazy("Absent, notified"),
+    "absent": gettext_lazy("Absent without notice"),
+    "registered_days": gettext_lazy("Registered days"),
+    "present_percent": gettext_lazy("Present"),
+    "teaching_hours": gettext_lazy("Teaching hours"),
+    "teaching_weeks": gettext_lazy("Teaching weeks"),
+    "passed": gettext_lazy("Passed (02 or better)"),
+    "average_grade": gettext_lazy("Average grade"),
+    "average": gettext_lazy("Average grade"),
+    "contacts": gettext_lazy("Contacts"),
+    "hours": gettext_lazy("Hours"),
+    "families": gettext_lazy("Families"),
+    "referrals_service": gettext_lazy("Referred to the service"),
+    "referrals_other": gettext_lazy("Referred to other municipal help"),
+    "other_volunteers": gettext_lazy("Volunteers (not named)"),
+    "staff_turns": gettext_lazy("Staff turns"),
+    "volunteer_turns": gettext_lazy("Volunteer turns"),
 }
 
 
@@ -64,7 +122,7 @@ def _walk(section, group, value):
             yield (section, group, key, item["count"], item["percent"],
                    bool(item.get("suppressed")), "")
         elif isinstance(item, dict):
-            yield from _walk(section, key, item)
+            yield from _walk(section, f"{group}.{key}" if group else key, item)
         elif "percent" in key:
             yield (section, group, key, None, item, item is None and bool(
                 value.get("suppressed")), "")
@@ -102,7 +160,7 @@ def to_xlsx(doc):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for section, group, item, count, pct, hidden, text in rows(doc):
-        sheet.append([str(TITLES[section]), str(GROUPS.get(group, group)), label(item),
+        sheet.append([str(TITLES[section]), group_title(group), label(item),
                       count, pct if not text else text, "x" if hidden else "",
                       f"{section}.{group}.{item}".replace("..", ".")])
     for column, width in zip("ABCDEFG", (30, 40, 30, 10, 10, 10, 40), strict=True):
@@ -160,6 +218,12 @@ def _image(svg):
 
 
 
+def group_title(path):
+    """"followup_3m.child_use" -> "Follow-up after 3 months · Has your son's…"."""
+    return " · ".join(str(GROUPS.get(part) or ITEMS.get(part, part))
+                      for part in path.split(".") if part)
+
+
 def tables(doc, compare=None):
     """(section, title, [(group title, [row])]) where a row is (label, count, percent,
     hidden, text) followed by the same four figures of the compared year, if any."""
@@ -173,7 +237,7 @@ def tables(doc, compare=None):
                     (label(item), count, pct, hidden, text,
                      *other.get((section, group, item), (None, None, False))))
         result.append((section, str(TITLES[section]),
-                       [(str(GROUPS.get(g, "")), items) for g, items in groups.items()]))
+                       [(group_title(g), items) for g, items in groups.items()]))
     return result
 
 

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from spor.clients.models import Client
+from spor.lib.numbers import percent
 from spor.programmes.figures import day_team_year, parent_courses_year, weekdays
 from spor.programmes.models import (
     DayTeamAttendance,
@@ -118,7 +119,7 @@ class DayTeamYearTests(ProgrammeTestCase):
         self.assertEqual(figures["place_days_available"], 7 * 261)
         self.assertEqual((figures["places"], figures["young_people"], figures["started"],
                           figures["ended"]), (7, 2, 1, 1))
-        self.assertEqual(figures["occupancy_percent"], round(100 * by_loop / (7 * 261)))
+        self.assertEqual(figures["occupancy_percent"], percent(by_loop, 7 * 261))
 
     def test_a_running_year_is_counted_up_to_today(self):
         figures = day_team_year(self.service, 2026, as_of=d(2026, 1, 9))
