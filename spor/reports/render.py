@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from spor.lib import charts
+from spor.programmes.models import Exam, OutreachContact
 from spor.treatment.models import Course, Outcome, Session, Substance
 
 SECTIONS = ["outcomes", "main_substance", "age_distribution", "anonymous_contacts",
@@ -45,7 +46,10 @@ GROUPS = {
     "by_subject": gettext_lazy("Exams by subject"),
     "by_place": gettext_lazy("By kind of place"),
 }
+FIT_CLASSES = ["recovered", "reliably_improved", "no_change", "deteriorated",
+               "single_rating", "no_norm"]
 ITEMS = {
+    **dict(OutreachContact.Place.choices), **dict(Exam.Subject.choices),
     **dict(Outcome.choices), **dict(Substance.choices), **dict(Course.Referral.choices),
     **dict(Session.Kind.choices), **dict(Session.Attendance.choices),
     "n": gettext_lazy("n"), "success_percent": gettext_lazy("Success (stopped + reduced)"),
@@ -57,6 +61,8 @@ ITEMS = {
     "source": gettext_lazy("Source"),
     "under 15": gettext_lazy("under 15"),
     "courses_with_ors": gettext_lazy("Courses with ORS"),
+    "sessions": gettext_lazy("Attended sessions"),
+    "exams": gettext_lazy("Exams"),
     "recovered": gettext_lazy("Recovered"),
     "reliably_improved": gettext_lazy("Reliably improved"),
     "no_change": gettext_lazy("No reliable change"),
@@ -174,12 +180,14 @@ def to_xlsx(doc):
     return out.getvalue()
 
 
-def _pie_of(title, table, keys):
-    shown = [(label(k), table[k]["count"]) for k in keys if table[k]["count"]]
-    hidden = [k for k in keys if table[k].get("suppressed")]
-    if hidden and table.get("n"):
+def _pie_of(title, table, keys, total="n"):
+    """A pie of the shown cells of a section ({"count": ..} cells or plain counts), with
+    the hidden ones together as one slice."""
+    counts = {k: table[k]["count"] if isinstance(table[k], dict) else table[k] for k in keys}
+    shown = [(label(k), count) for k, count in counts.items() if count]
+    if None in counts.values() and table.get(total):
         shown.append((_("Small numbers (hidden)"),
-                      table["n"] - sum(count for _l, count in shown)))
+                      table[total] - sum(count for _l, count in shown)))
     if not shown:
         return ""
     return charts.pie(title, [lbl for lbl, _c in shown], [c for _l, c in shown])
@@ -193,6 +201,8 @@ def chart_svgs(doc):
         "all": _pie_of(str(GROUPS["all"]), doc["outcomes"]["all"], outcome_keys),
         "main_substance": _pie_of(str(TITLES["main_substance"]), doc["main_substance"],
                                   [s.value for s in Substance]),
+        "fit": _pie_of(str(ITEMS["courses_with_ors"]), doc["fit"], FIT_CLASSES,
+                       total="courses_with_ors"),
     }
     for group in ("anonymous", "enrolled"):
         table = doc["age_distribution"][group]
