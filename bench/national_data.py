@@ -11,6 +11,7 @@ import uuid
 
 from django.db import connection
 from django.db.models import NOT_PROVIDED
+from psycopg.types.json import Jsonb
 
 from spor.accounts.models import Service, Team
 from spor.clients.models import Client
@@ -53,10 +54,11 @@ def write(model, rows):
             quoted = ", ".join(f'"{n}"' for n in names)
             with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
                 for values in rows:
-                    copy.write_row(columns(model, values))
+                    copy.write_row([Jsonb(v) if isinstance(v, dict) else v
+                                    for v in columns(model, values)])
         else:
             marks = ", ".join(["%s"] * len(names))
-            sql = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})'
+            sql = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})'  # noqa: S608
             batch = []
             for values in rows:
                 row = columns(model, values)
@@ -72,7 +74,7 @@ def write(model, rows):
 def generate(services=100, courses=200_000, sessions=2_000_000, seed=2014, ratings=None):
     """Services with teams, ~0.75 clients a course, courses, sessions (and ratings, if a
     `ratings(rng, sessions_of_course)` row maker is given). Returns the counts written."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (made-up data)
     made_services = Service.objects.bulk_create(
         [Service(name=f"Bench {seed}-{i:03}") for i in range(services)])
     teams = Team.objects.bulk_create(
@@ -133,7 +135,7 @@ def generate(services=100, courses=200_000, sessions=2_000_000, seed=2014, ratin
     def sessions_of(j):
         """The sessions of course j, the same every time they are asked for."""
         course_id, start, end, n = course_sessions[j]
-        local = random.Random(f"{seed}-{j}")
+        local = random.Random(f"{seed}-{j}")  # noqa: S311
         days = (end - start).days
         dates = sorted(start + datetime.timedelta(days=local.randint(0, days))
                        for _ in range(max(1, round(n * scale))))

@@ -68,7 +68,7 @@ class Scope:
 
 
 def build(scope: Scope, threshold: int, national=None) -> dict:
-    values = sections.with_age(scope.courses()).aggregate(**sections.course_aggregates())
+    values = sections.aggregate_courses(scope.courses())
     previous_anonymous = scope.courses(*scope.previous()).filter(
         kind=Course.Kind.ANONYMOUS).count()
     session_values = scope.sessions().aggregate(**sections.session_aggregates())

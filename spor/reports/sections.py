@@ -175,6 +175,16 @@ def course_aggregates():
             **referral_aggregates(), **anonymous_count_aggregate(), **in_school_aggregates()}
 
 
+def aggregate_courses(courses) -> dict:
+    """All of `course_aggregates` in one query. The courses are selected as a subquery
+    (DISTINCT makes Django aggregate over it; with the primary key it drops nothing), so
+    that each course's age is worked out once rather than once for every count."""
+    rows = with_age(courses).values(
+        "pk", "age", "kind", "outcome", "main_substance", "referral", "occupation_at_start",
+        "occupation_at_end").distinct()
+    return rows.aggregate(**course_aggregates())
+
+
 # Sessions ------------------------------------------------------------------------------
 
 def session_aggregates():

@@ -1,0 +1,246 @@
+"""The yearly report at national scale, against a hand-written SQL lower bound.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_national python bench/national_report.py
+    python bench/national_report.py          # SQLite: var/bench_national.sqlite3, 10x smaller
+
+PostgreSQL: 100 services, 200,000 courses, 2,000,000 sessions, about 4,000,000 ratings.
+SQLite: a tenth of that. Give it a database of its own: the data is made on the first run
+(with bench/national_data.py) and reused afterwards.
+
+Prints the report's time (all sections, one year, every service; median of 3 warm runs),
+the time of one hand-written SQL statement computing the same aggregates, their ratio,
+whether the two agree, and the peak memory of `spor report` run as a separate process in
+JSON and in PDF.
+"""
+
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench_national.sqlite3'}")
+sys.path.insert(0, str(ROOT / "bench"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from national_data import generate  # noqa: E402
+
+from spor.accounts.models import Service  # noqa: E402
+from spor.measures.models import Rating  # noqa: E402
+from spor.reports.build import make_report  # noqa: E402
+
+YEAR = 2025
+SIZES = {"postgresql": (100, 200_000, 2_000_000), "sqlite": (10, 20_000, 200_000)}
+ORS_LINES = ("individually", "interpersonally", "socially", "overall")
+SRS_LINES = ("relationship", "goals", "approach", "overall")
+
+
+def lines(rng, total, codes):
+    """Four lines of 0–10 in tenths adding up to about `total`."""
+    tenths = max(0, min(400, round(total * 10)))
+    parts = [tenths // 4] * 4
+    for i in range(tenths % 4):
+        parts[i] += 1
+    return {code: part / 10 for code, part in zip(codes, parts, strict=True)}
+
+
+def ratings(rng, courses, write):
+    """About two ratings an attended session: the young person's ORS (97 %) on a course's
+    own curve and SRS (95 %), and a parent's ORS (35 %)."""
+    count = 0
+
+    def rows():
+        nonlocal count
+        for sessions in courses:
+            intake, slope = rng.uniform(8, 34), rng.uniform(-0.6, 1.6)
+            for k, (session_id, course_id, day, _kind, attendance) in enumerate(sessions):
+                if attendance != "attended":
+                    continue
+                for instrument, rater, p, total, codes in (
+                        ("ORS", "client", 0.97, intake + slope * k, ORS_LINES),
+                        ("SRS", "client", 0.95, rng.uniform(28, 40), SRS_LINES),
+                        ("ORS", "parent", 0.35, intake + 3, ORS_LINES)):
+                    if rng.random() < p:
+                        answers = lines(rng, total, codes)
+                        count += 1
+                        yield {"session_id": session_id, "course_id": course_id,
+                               "date": day, "instrument": instrument, "rater": rater,
+                               "answers": answers, "total": round(sum(answers.values()), 1),
+                               "source": "tablet",
+                               "id": uuid.UUID(int=rng.getrandbits(128), version=4)}
+
+    write(Rating, rows())
+    return count
+
+
+def ymd(column):
+    if connection.vendor == "postgresql":
+        return f"CAST(to_char({column}, 'YYYYMMDD') AS integer)"
+    return f"CAST(strftime('%%Y%%m%%d', {column}) AS integer)"
+
+
+def year_of(column):
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
+    return f"CAST(strftime('%%Y', {column}) AS integer)"
+
+
+def lower_bound_sql():
+    """Every aggregate of the report, in one statement written by hand: one pass over the
+    year's courses, one over the year's sessions, one over their ratings."""
+    began = "COALESCE(c.start_date, c.request_date)"
+    age = (f"CASE WHEN cl.birth_date IS NOT NULL THEN ({ymd(began)} - {ymd('cl.birth_date')})"
+           f" / 10000 ELSE {year_of(began)} - cl.birth_year END")
+    band = ("CASE WHEN age < 15 THEN 'under 15' WHEN age <= 17 THEN '15-17' "
+            "WHEN age <= 20 THEN '18-20' WHEN age <= 24 THEN '21-24' ELSE '25+' END")
+    group = "CASE WHEN kind = 'anonymous_counselling' THEN 'anonymous' ELSE 'enrolled' END"
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    return f"""
+WITH yc AS {materialized}(
+  SELECT c.id, c.kind, c.outcome, c.main_substance, c.referral,
+         c.occupation_at_start AS s0, c.occupation_at_end AS s1, {age} AS age
+  FROM treatment_course c JOIN clients_client cl ON cl.id = c.client_id
+  WHERE c.end_date BETWEEN %(start)s AND %(end)s
+), ys AS {materialized}(
+  SELECT id, kind, attendance FROM treatment_session WHERE date BETWEEN %(start)s AND %(end)s
+), ranked AS (
+  SELECT yc.id, yc.age, ROUND(r.total * 10) AS t, COUNT(*) OVER w AS n,
+         ROW_NUMBER() OVER w AS i
+  FROM yc JOIN measures_rating r ON r.course_id = yc.id
+  WHERE r.rater = 'client' AND r.instrument IN ('ORS', 'CORS')
+  WINDOW w AS (PARTITION BY yc.id ORDER BY r.date, r.created_at
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), ends AS (
+  SELECT age, n, MAX(CASE WHEN i = 1 THEN t END) AS f, MAX(CASE WHEN i = n THEN t END) AS l,
+         CASE WHEN age >= 18 THEN 250 WHEN age >= 13 THEN 280 WHEN age >= 6 THEN 320 END AS cut
+  FROM ranked GROUP BY id, age, n
+)
+SELECT 'outcome', CASE WHEN age < 18 THEN 'under_18' ELSE '18+' END, outcome, COUNT(*)
+  FROM yc GROUP BY 2, 3
+UNION ALL SELECT 'substance', main_substance, '', COUNT(*) FROM yc GROUP BY 2
+UNION ALL SELECT 'age', {group}, {band}, COUNT(*) FROM yc GROUP BY 2, 3
+UNION ALL SELECT 'referral', referral, '', COUNT(*) FROM yc GROUP BY 2
+UNION ALL SELECT 'school', s0, s1, COUNT(*) FROM yc WHERE kind <> 'anonymous_counselling'
+  GROUP BY 2, 3
+UNION ALL SELECT 'anonymous_previous', '', '', COUNT(*) FROM treatment_course
+  WHERE kind = 'anonymous_counselling' AND end_date BETWEEN %(previous_start)s AND %(previous_end)s
+UNION ALL SELECT 'session', kind, attendance, COUNT(*) FROM ys GROUP BY 2, 3
+UNION ALL SELECT 'rated', r.instrument, r.rater, COUNT(*) FROM ys
+  JOIN measures_rating r ON r.session_id = ys.id WHERE ys.attendance = 'attended'
+  GROUP BY 2, 3
+UNION ALL SELECT 'fit', CASE
+    WHEN n = 1 THEN 'single_rating' WHEN cut IS NULL THEN 'no_norm'
+    WHEN l - f >= 50 AND f < cut AND l >= cut THEN 'recovered'
+    WHEN l - f >= 50 THEN 'reliably_improved' WHEN f - l >= 50 THEN 'deteriorated'
+    ELSE 'no_change' END, '', COUNT(*) FROM ends GROUP BY 2
+"""  # noqa: S608 (nothing from outside: the dates are parameters)
+
+
+def lower_bound():
+    params = {"start": datetime.date(YEAR, 1, 1), "end": datetime.date(YEAR, 12, 31),
+              "previous_start": datetime.date(YEAR - 1, 1, 1),
+              "previous_end": datetime.date(YEAR - 1, 12, 31)}
+    with connection.cursor() as cursor:
+        cursor.execute(lower_bound_sql(), params)
+        return cursor.fetchall()
+
+
+def agree(doc, rows):
+    """The report's figures that the lower bound also computed, side by side."""
+    found = {}
+    for section, a, b, n in rows:
+        found[(section, a, b)] = found.get((section, a, b), 0) + n
+
+    def total(section, a=None, b=None):
+        return sum(n for (s, x, y), n in found.items()
+                   if s == section and a in (None, x) and b in (None, y))
+
+    outcome = {o: total("outcome", None, o) for o in ("stopped", "reduced", "unchanged",
+                                                       "increased")}
+    outcome["unknown"] = total("outcome", None, "unknown") + total("outcome", None, "")
+    pairs = [(doc["outcomes"]["all"][o]["count"], outcome[o]) for o in outcome]
+    pairs.append((doc["outcomes"]["under_18"]["stopped"]["count"],
+                  total("outcome", "under_18", "stopped")))
+    pairs += [(doc["main_substance"][s]["count"], total("substance", s))
+              for s in ("cannabis", "party_drugs", "alcohol")]
+    pairs += [(doc["age_distribution"][g][band], total("age", g, band))
+              for g in ("anonymous", "enrolled") for band in doc["age_bands"]]
+    pairs.append((doc["anonymous_contacts"]["previous_year"], total("anonymous_previous")))
+    pairs += [(doc["sessions"]["by_kind"][k]["count"], total("session", k, "attended"))
+              for k in ("individual", "family", "group")]
+    pairs += [(doc["fit"][c], total("fit", c)) for c in (
+        "recovered", "reliably_improved", "no_change", "deteriorated", "single_rating")]
+    return pairs
+
+
+def timed(run, repeat=3):
+    run()  # warm the caches
+    times, result = [], None
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - begin)
+    return statistics.median(times), result
+
+
+MEASURE = """
+import resource, sys
+from spor.cli import main
+year, fmt, output = sys.argv[1:]
+sys.argv = ["spor", "report", "--year", year, "--format", fmt, "--output", output]
+main()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory(fmt):
+    """Seconds and peak resident MB of `spor report` as a process of its own."""
+    begin = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(YEAR), fmt, os.devnull],  # noqa: S603
+                          check=True, env=os.environ, capture_output=True, text=True)
+    return time.perf_counter() - begin, int(done.stdout.split()[-1]) / 1024
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    services, courses, sessions = SIZES[connection.vendor]
+    if not Service.objects.filter(name__startswith="Bench 2014-").exists():
+        begin = time.perf_counter()
+        made = generate(services, courses, sessions, seed=2014, ratings=ratings)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"made {made} in {time.perf_counter() - begin:.0f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT COUNT(*) FROM treatment_course), "
+                       "(SELECT COUNT(*) FROM treatment_session), "
+                       "(SELECT COUNT(*) FROM measures_rating)")
+        n_courses, n_sessions, n_ratings = cursor.fetchone()
+    print(f"{connection.vendor}: {Service.objects.count()} services, {n_courses:,} courses, "
+          f"{n_sessions:,} sessions, {n_ratings:,} ratings; report of {YEAR}")
+
+    ours, doc = timed(lambda: make_report(YEAR))
+    bound, rows = timed(lower_bound)
+    print(f"report (all sections):   {ours * 1000:8.0f} ms")
+    print(f"hand-written SQL bound:  {bound * 1000:8.0f} ms")
+    print(f"ratio:                   {ours / bound:8.2f}")
+    pairs = agree(doc, rows)
+    wrong = [pair for pair in pairs if pair[0] != pair[1]]
+    print(f"figures compared: {len(pairs)}, "
+          + ("all the same" if not wrong else f"DIFFERENT: {wrong}"))
+    for fmt in ("json", "pdf"):
+        seconds, peak = peak_memory(fmt)
+        print(f"spor report --format {fmt}: {seconds:5.1f} s, peak memory {peak:5.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
