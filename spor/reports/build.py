@@ -27,6 +27,16 @@ RULES = [
                  "suppressed cell could otherwise be recomputed from totals or other cells. "
                  "Counts of activity (sessions) are not counts of persons and are not "
                  "suppressed."),
+    gettext_noop("FIT: the year's courses with at least one ORS or CORS by the young person, "
+                 "classed by the change from the first to the last rating against the norm "
+                 "for the young person's age (reliable change; recovered when the total also "
+                 "crossed the clinical cutoff)."),
+    gettext_noop("A parent course counts in the year it ended; a follow-up survey counts in "
+                 "the year it fell due, and a survey or question not answered counts as not "
+                 "answered, never as don't know."),
+    gettext_noop("Parent courses, day team and outreach cover the calendar year of the whole "
+                 "service (of every service in a national report), whichever team or period "
+                 "is chosen."),
 ]
 
 
@@ -90,8 +100,8 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
                      in sections.session_tables(session_values).items()},
         "fit": fit_section(scope, fmt),
         "parent_courses": fmt.parent_courses(figures.parent_courses_year(
-            scope.service, scope.year, scope.end)),
-        "day_team": fmt.day_team(figures.day_team_year(scope.service, scope.year, scope.end)),
+            scope.service, scope.year)),
+        "day_team": fmt.day_team(figures.day_team_year(scope.service, scope.year)),
         "outreach": numbers(figures.outreach_year(scope.service, scope.year)),
         "national_comparison": national_comparison(national, outcome["all"], fmt),
         "rules": RULES,
