@@ -206,7 +206,8 @@ class ReportCommandTests(DesignedDataTests):
         reader = pypdf.PdfReader(path)
         text = "\n".join(page.extract_text() for page in reader.pages)
         for heading in ("Statistik 2014", "Indhold", "Forbrug ved afslutning",
-                        "Hovedstof", "Aldersfordeling", "Sådan tælles tallene"):
+                        "Hovedstof", "Aldersfordeling", "Feedback (FIT)", "Forældreforløb",
+                        "Dagteam", "Opsøgende arbejde", "Sådan tælles tallene"):
             self.assertIn(heading, text)
         self.assertIn("56 %", text)
         self.assertIn("Stoppet", text)
