@@ -31,7 +31,6 @@ from django.db import connections
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -100,12 +99,15 @@ def with_change_class(courses, rater: str = Rating.Rater.CLIENT):
 # Counting is one SQL statement: the courses (age and service, compiled by Django so that
 # it runs on SQLite and PostgreSQL alike), each course's outcome ratings numbered once with
 # window functions, then the classes. The correlated subqueries of the annotations above
-# took 13 times as long as this on a national year of courses (bench/fit_stats.py).
+# took 13 times as long as this on a national year of courses (bench/fit_stats.py). The
+# courses are MATERIALIZED on SQLite so that each age is worked out once, not once per
+# rating; PostgreSQL plans better with them inlined, which it does by default.
 COUNT_CLASSES = """
-WITH fit_ranked AS (
+WITH fit_courses AS {materialized} ({courses}),
+fit_ranked AS (
     SELECT c.fit_course, c.fit_service, c.fit_age, ROUND(r.total * 10) AS t,
            ROW_NUMBER() OVER w AS i, COUNT(r.total) OVER w AS n
-    FROM ({courses}) c
+    FROM fit_courses c
     LEFT JOIN {ratings} r ON r.course_id = c.fit_course AND r.rater = %s
                              AND r.instrument IN ({instruments})
     WINDOW w AS (PARTITION BY c.fit_course ORDER BY r.date, r.created_at
@@ -145,7 +147,8 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
     rci_sql, rci_params = _norm_sql(table, "rci")
     sql = COUNT_CLASSES.format(
         courses=courses_sql, ratings=Rating._meta.db_table,
-        instruments=", ".join(["%s"] * len(codes)), cutoff=cutoff_sql, rci=rci_sql)
+        instruments=", ".join(["%s"] * len(codes)), cutoff=cutoff_sql, rci=rci_sql,
+        materialized="MATERIALIZED" if connections[inner.db].vendor == "sqlite" else "")
     with connections[inner.db].cursor() as cursor:
         cursor.execute(sql, [*params, rater, *codes, *cutoff_params, *rci_params])
         found = dict(cursor.fetchall())
@@ -157,16 +160,18 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
 
 def session_rating_shares(sessions) -> dict:
     """Attended sessions, and how many have an outcome and an alliance rating by the young
-    person, and an outcome rating by a parent. One query."""
+    person, and an outcome rating by a parent. Two queries, one pass over the ratings."""
+    attended = sessions.filter(attendance="attended")
+
     def rated(kind, rater):
-        return Exists(getattr(Rating.objects.filter(session=OuterRef("pk"), rater=rater),
-                              kind)())
-    shares = sessions.filter(attendance="attended").annotate(
-        o=rated("outcome", Rating.Rater.CLIENT), a=rated("alliance", Rating.Rater.CLIENT),
-        p=rated("outcome", Rating.Rater.PARENT))
-    return shares.aggregate(sessions=Count("pk"), with_outcome=Count("pk", filter=Q(o=True)),
-                            with_alliance=Count("pk", filter=Q(a=True)),
-                            with_parent_outcome=Count("pk", filter=Q(p=True)))
+        codes = [i.code for i in instruments.of_kind(kind)]
+        return Count("session", distinct=True, filter=Q(rater=rater, instrument__in=codes))
+
+    counts = Rating.objects.filter(session__in=attended).aggregate(
+        with_outcome=rated("outcome", Rating.Rater.CLIENT),
+        with_alliance=rated("alliance", Rating.Rater.CLIENT),
+        with_parent_outcome=rated("outcome", Rating.Rater.PARENT))
+    return {"sessions": attended.count(), **counts}
 
 
 def _ymd(day):
