@@ -12,7 +12,6 @@ its own: it leaves its data there.
 import datetime
 import os
 import random
-import statistics
 import sys
 import time
 
@@ -24,6 +23,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from timing import timed  # noqa: E402
 
 from spor.accounts.models import Service, Team  # noqa: E402
 from spor.clients.models import Client  # noqa: E402
@@ -96,15 +96,6 @@ def populate(n):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return service, len(sessions), len(ratings)
-
-
-def timed(run, repeat=5):
-    times, result = [], None
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times), result
 
 
 def main(n):

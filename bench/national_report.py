@@ -16,7 +16,6 @@ JSON and in PDF.
 
 import datetime
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -26,7 +25,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench_national.sqlite3'}")
-sys.path.insert(0, str(ROOT / "bench"))
 
 import django  # noqa: E402
 
@@ -35,6 +33,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from national_data import generate  # noqa: E402
+from timing import timed  # noqa: E402
 
 from spor.accounts.models import Service  # noqa: E402
 from spor.measures.models import Rating  # noqa: E402
@@ -196,16 +195,6 @@ def agree(doc, rows):
     return pairs
 
 
-def timed(run, repeat=3):
-    run()  # warm the caches
-    times, result = [], None
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times), result
-
-
 MEASURE = """
 import resource, sys
 from spor.cli import main
@@ -241,8 +230,8 @@ def main():
     print(f"{connection.vendor}: {Service.objects.count()} services, {n_courses:,} courses, "
           f"{n_sessions:,} sessions, {n_ratings:,} ratings; report of {YEAR}")
 
-    ours, doc = timed(lambda: make_report(YEAR))
-    bound, rows = timed(lower_bound)
+    ours, doc = timed(lambda: make_report(YEAR), repeat=3, warm=True)
+    bound, rows = timed(lower_bound, repeat=3, warm=True)
     print(f"report (all sections):   {ours * 1000:8.0f} ms")
     print(f"hand-written SQL bound:  {bound * 1000:8.0f} ms")
     print(f"ratio:                   {ours / bound:8.2f}")

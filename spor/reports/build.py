@@ -116,8 +116,7 @@ def fit_section(scope, fmt):
     parts = ["recovered", "reliably_improved", "no_change", "deteriorated", "single_rating",
              "no_norm"]
     cells = {"courses_with_ors": counts["courses_with_ors"],
-             "no_change": counts["no_change"],
-             **{name: counts[name] for name in parts if name != "no_change"}}
+             **{name: counts[name] for name in parts}}
     result = fmt.plain(Table(cells, sums={"courses_with_ors": parts}), total="courses_with_ors")
     shares = stats.session_rating_shares(scope.sessions())
     result["sessions_rated"] = {
@@ -232,22 +231,29 @@ class Formatter:
                         "failed": exams["exams"] - exams["passed"],
                         "young_people": exams["young_people"]},
                        sums={"exams": ["passed", "failed"]})
-        exams_hidden = suppress(graded, self.threshold)
-        if "young_people" in exams_hidden:
-            exams_hidden |= {"exams", "passed", "failed"}
+        subjects = {subject: row["exams"] for subject, row in exams["by_subject"].items()}
+        by_subject = Table({**subjects, "exams": exams["exams"]}, sums={"exams": list(subjects)})
+        subjects_hidden = suppress(by_subject, self.threshold)
+        exams_hidden = suppress(graded, self.threshold) | (subjects_hidden & {"exams"})
+        if exams_hidden & {"exams", "young_people"}:
+            # Without the total, the shown subjects must not add up to it either.
+            exams_hidden |= set(graded.cells)
+            shown = [name for name in subjects if name not in subjects_hidden and subjects[name]]
+            if shown and not subjects_hidden & set(subjects):
+                subjects_hidden.add(min(shown, key=lambda name: subjects[name]))
         result = {**found, **{name: None if name in hidden else found[name]
                               for name in people.cells}}
         result["exams"] = {
             **{name: None if name in exams_hidden else graded.cells[name]
                for name in ("exams", "young_people", "passed")},
             "average_grade": None if exams_hidden else exams["average_grade"],
-            "by_subject": {subject: row if row["exams"] >= self.threshold
+            "by_subject": {subject: row if subject not in subjects_hidden
                            else {"exams": None, "average": None, "suppressed": True}
                            for subject, row in exams["by_subject"].items()},
         }
         if hidden:
             result["suppressed"] = True
-        if exams_hidden:
+        if exams_hidden or subjects_hidden:
             result["exams"]["suppressed"] = True
         return result
 

@@ -12,6 +12,7 @@ from spor.measures.tests.helpers import course_with
 from spor.programmes.models import (
     DayTeamAttendance,
     DayTeamEnrolment,
+    Exam,
     OutreachContact,
     ParentFollowup,
     ParentParticipant,
@@ -184,3 +185,33 @@ class DayTeamAndOutreachSectionTests(TestCase):
         everyone = make_report(2014)["outreach"]
         self.assertEqual((everyone["contacts"], everyone["young_people"]), (2, 17))
         self.assertEqual(make_report(2014)["day_team"]["places"], 10)
+
+    def test_exams_by_subject_cannot_be_worked_out_from_the_total(self):
+        team = Team.objects.get(name="Dagtilbud")
+        grades = [("danish", 7)] * 5 + [("danish", 0)] + [("maths", 4)] * 2
+        for i, (subject, grade) in enumerate(grades):
+            enrolment = DayTeamEnrolment.objects.create(
+                client=young(self.service, team, 16), start_date=D(2014, 2, 3 + i % 3))
+            Exam.objects.create(enrolment=enrolment, subject=subject, grade=grade,
+                                exam_date=D(2014, 6, 10))
+        exams = make_report(2014, self.service)["day_team"]["exams"]
+        # Two in maths is a small cell, and with the total shown Danish would give it
+        # away: both are hidden. One failed is hidden, and the passed beside it.
+        self.assertEqual((exams["exams"], exams["passed"]), (8, None))
+        self.assertEqual(exams["by_subject"]["maths"], exams["by_subject"]["danish"])
+        self.assertTrue(exams["by_subject"]["danish"]["suppressed"])
+        self.assertTrue(exams["suppressed"])
+
+    def test_two_young_peoples_exams_are_hidden_whatever_their_number(self):
+        team = Team.objects.get(name="Dagtilbud")
+        for _ in range(2):
+            enrolment = DayTeamEnrolment.objects.create(client=young(self.service, team, 16),
+                                                        start_date=D(2014, 2, 3))
+            for form in ("written", "oral"):
+                Exam.objects.create(enrolment=enrolment, subject="danish", form=form, grade=7,
+                                    exam_date=D(2014, 6, 10))
+        exams = make_report(2014, self.service)["day_team"]["exams"]
+        self.assertEqual((exams["exams"], exams["young_people"], exams["passed"],
+                          exams["average_grade"]), (None, None, None, None))
+        self.assertEqual(exams["by_subject"]["danish"],
+                         {"exams": None, "average": None, "suppressed": True})
