@@ -5,51 +5,68 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AccessLog(models.Model):
-    """Who saw which young person's personal data, when, what and why.
+class Purpose(models.TextChoices):
+    TREATMENT = "treatment", _("Treatment")
+    CASELOAD = "caseload", _("Caseload overview")
+    SEARCH = "search", _("Search")
+    REGISTRATION = "registration", _("Registration")
+    CONVERSION = "conversion", _("Conversion from anonymous")
+    IDENTITY_CHECK = "identity_check", _("Identity check")
+    REFERRAL = "referral", _("Referral or notification")
+    DATA_REQUEST = "data_request", _("Request for access (GDPR art. 15)")
+    EXPORT = "export", _("Export")
+    RATING = "rating", _("Rating by the young person")
+    APP = "app", _("Tracking app")
 
-    Written by the view that shows the data. The client link has no database constraint
-    so that the log outlives a purged client. Never put names or CPR numbers in `what`.
-    """
 
-    class Purpose(models.TextChoices):
-        TREATMENT = "treatment", _("Treatment")
-        CASELOAD = "caseload", _("Caseload overview")
-        SEARCH = "search", _("Search")
-        REGISTRATION = "registration", _("Registration")
-        CONVERSION = "conversion", _("Conversion from anonymous")
-        IDENTITY_CHECK = "identity_check", _("Identity check")
-        REFERRAL = "referral", _("Referral or notification")
-        DATA_REQUEST = "data_request", _("Request for access (GDPR art. 15)")
-        EXPORT = "export", _("Export")
-        RATING = "rating", _("Rating by the young person")
-        APP = "app", _("Tracking app")
+class AccessRecord(models.Model):
+    """Who saw whose personal data, when, what and why: the fields every access log
+    shares. A concrete log adds a `subject` foreign key without a database constraint, so
+    that the log outlives what it names. Never put names or CPR numbers in `what`."""
+
+    Purpose = Purpose
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                              related_name="+")
     username = models.CharField(max_length=150)
-    client = models.ForeignKey("clients.Client", models.DO_NOTHING, db_constraint=False,
-                               related_name="+")
     what = models.CharField(max_length=200)
     purpose = models.CharField(max_length=20, choices=Purpose)
 
     class Meta:
+        abstract = True
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username}"
+
+    @classmethod
+    def write(cls, user, subjects, what: str, purpose: str) -> None:
+        """One row per subject shown; takes one or an iterable; one query."""
+        if not isinstance(subjects, Iterable):
+            subjects = [subjects]
+        field = cls.subject + "_id"
+        rows = [cls(user=user if user and user.is_authenticated else None,
+                    username=getattr(user, "username", "") or "",
+                    what=what, purpose=purpose, **{field: subject.pk})
+                for subject in subjects]
+        if rows:
+            cls.objects.bulk_create(rows)
+
+
+class AccessLog(AccessRecord):
+    """Who saw which young person's personal data. Written by the view that shows it."""
+
+    subject = "client"
+    client = models.ForeignKey("clients.Client", models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+
+    class Meta(AccessRecord.Meta):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
-        ordering = ["-at"]
         indexes = [models.Index(fields=["client", "at"])]
 
 
 def log_access(user, clients, what: str, purpose: str) -> None:
     """Write one row per client shown. Takes a client or an iterable; one query."""
-    if not isinstance(clients, Iterable):
-        clients = [clients]
-    rows = [
-        AccessLog(user=user if user and user.is_authenticated else None,
-                  username=getattr(user, "username", "") or "",
-                  client_id=client.pk, what=what, purpose=purpose)
-        for client in clients
-    ]
-    if rows:
-        AccessLog.objects.bulk_create(rows)
+    AccessLog.write(user, clients, what, purpose)

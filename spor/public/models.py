@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from spor.audit.models import AccessRecord
 from spor.lib.dates import today
 
 # The seed's service never says it, and neither does its page (see DESIGN.md, "Words").
@@ -391,6 +392,20 @@ class TalkRequest(models.Model):
 # The gallery -----------------------------------------------------------------------
 
 REMOVAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
+
+
+class RequestAccessLog(AccessRecord):
+    """Who saw a request's contact details while it was not yet a contact (after that,
+    the client's own access log is written)."""
+
+    subject = "talk_request"
+    talk_request = models.ForeignKey(TalkRequest, models.DO_NOTHING, db_constraint=False,
+                                     related_name="+")
+
+    class Meta(AccessRecord.Meta):
+        verbose_name = _("request access log entry")
+        verbose_name_plural = _("request access log")
+        indexes = [models.Index(fields=["talk_request", "at"])]
 
 
 def new_removal_code() -> str:

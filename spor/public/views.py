@@ -23,7 +23,14 @@ from spor.public.access import (
     get_talk_request_for_user,
 )
 from spor.public.forms import GalleryForm, PageForm, RemovalForm, TalkRequestForm
-from spor.public.models import GalleryItem, Page, TalkRequest, counselling_staff, removal_hash
+from spor.public.models import (
+    GalleryItem,
+    Page,
+    RequestAccessLog,
+    TalkRequest,
+    counselling_staff,
+    removal_hash,
+)
 from spor.public.pagecache import cached_public_view, public_view
 from spor.public.spam import over_limit
 from spor.public.uploads import SizeLimit
@@ -257,6 +264,7 @@ def requests(request):
                      .select_related("client", "converted_by").order_by("-converted_at"))
     log_access(user, [r.client for r in converted], gettext_noop("Requests for a talk"),
                P.CASELOAD)
+    RequestAccessLog.write(user, new, gettext_noop("Requests for a talk"), P.CASELOAD)
     pending = (GalleryItem.objects.moderated_by(user).pending().count()
                if counselling_staff(user) else 0)
     return render(request, "public/staff/requests.html", {
@@ -276,6 +284,9 @@ def request_detail(request, talk_request):
     talk = get_talk_request_for_user(request.user, talk_request)
     if talk.client_id:
         log_access(request.user, talk.client, gettext_noop("Request for a talk"), P.TREATMENT)
+    else:
+        RequestAccessLog.write(request.user, talk, gettext_noop("Request for a talk"),
+                               P.REGISTRATION)
     return render(request, "public/staff/request.html", {"talk": talk})
 
 

@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team
-from spor.audit.models import AccessLog
+from spor.audit.models import AccessRecord
 from spor.lib.dates import add_months
 from spor.measures.instruments import PARENT_FOLLOWUP
 
@@ -384,39 +383,19 @@ class ParentFollowup(models.Model):
                 .select_related("participant__course").first())
 
 
-class ParticipantAccessLog(models.Model):
-    """Who saw which parent course participant, when, what and why.
+class ParticipantAccessLog(AccessRecord):
+    """Who saw which parent course participant, when, what and why."""
 
-    Like the client access log, it has no database constraint on the participant so that
-    it outlives a deleted participant. Never put names in `what`.
-    """
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
-                             related_name="+")
-    username = models.CharField(max_length=150)
+    subject = "participant"
     participant = models.ForeignKey(ParentParticipant, models.DO_NOTHING,
                                     db_constraint=False, related_name="+")
-    what = models.CharField(max_length=200)
-    purpose = models.CharField(max_length=20, choices=AccessLog.Purpose)
 
-    class Meta:
+    class Meta(AccessRecord.Meta):
         verbose_name = _("participant access log entry")
         verbose_name_plural = _("participant access log")
-        ordering = ["-at"]
         indexes = [models.Index(fields=["participant", "at"])]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username}"
 
 
 def log_participant_access(user, participants, what: str, purpose: str) -> None:
     """One row per participant shown; takes one or an iterable; one query."""
-    if not isinstance(participants, Iterable):
-        participants = [participants]
-    rows = [ParticipantAccessLog(user=user if user and user.is_authenticated else None,
-                                 username=getattr(user, "username", "") or "",
-                                 participant_id=p.pk, what=what, purpose=purpose)
-            for p in participants]
-    if rows:
-        ParticipantAccessLog.objects.bulk_create(rows)
+    ParticipantAccessLog.write(user, participants, what, purpose)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from spor.audit.models import AccessLog
 from spor.clients.models import Client
-from spor.public.models import TalkRequest
+from spor.public.models import RequestAccessLog, TalkRequest
 from spor.public.testing import PublicTestCase
 from spor.treatment.models import Course
 
@@ -45,6 +45,18 @@ class WhoSeesRequestsTests(RequestTestCase):
             page = self.client.get(self.detail())
             self.assertContains(page, "22 33 44 55")
             self.assertContains(page, "Mine forældre er sure.")
+
+    def test_seeing_a_new_requests_contact_details_is_logged_against_the_request(self):
+        self.login(self.alice)
+        self.client.get(reverse("talk_requests"))
+        self.client.get(self.detail())
+        rows = list(RequestAccessLog.objects.filter(talk_request=self.kiwi).order_by("at"))
+        self.assertEqual([(r.user, r.purpose, r.what) for r in rows], [
+            (self.alice, "caseload", "Requests for a talk"),
+            (self.alice, "registration", "Request for a talk")])
+        self.assertFalse(RequestAccessLog.objects.filter(talk_request=self.theirs).exists())
+        self.kiwi.delete()  # erased as spam: the log stays
+        self.assertEqual(RequestAccessLog.objects.count(), 2)
 
     def test_a_clinician_outside_the_counselling_team_sees_neither_list_nor_request(self):
         for user in (self.bob, self.tina):
