@@ -135,7 +135,10 @@ def _walk(section, group, value):
         elif isinstance(item, str) or key == "source":
             yield (section, group, key, None, None, False, item or "")
         else:
-            yield (section, group, key, item, None, item is None, "")
+            # None is a hidden cell only where the section says so; else it is "none yet"
+            # (an average of no grades).
+            yield (section, group, key, item, None,
+                   item is None and bool(value.get("suppressed")), "")
 
 
 HEADER = ["section", "group", "item", "count", "percent", "suppressed", "text"]

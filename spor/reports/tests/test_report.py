@@ -198,6 +198,8 @@ class ReportCommandTests(DesignedDataTests):
         text = self.run_report("--format", "csv")
         self.assertIn("outcomes,all,stopped,6,38,False,", text)
         self.assertIn("outcomes,under_18,success_percent,,67,False,", text)
+        # No exams: no average, which is not a suppressed cell.
+        self.assertIn("day_team,exams,average_grade,,,False,", text)
 
     def test_the_pdf_reads_like_the_seeds_statistics_pages(self):
         path = "/tmp/spor-test-report.pdf"
