@@ -39,6 +39,11 @@ RULES = [
                  "is chosen."),
 ]
 
+# The FIT section's parts of the courses with an ORS: the change classes, then the courses
+# that have one rating only or no norm for the young person's age.
+FIT_CLASSES = ["recovered", "reliably_improved", "no_change", "deteriorated", "single_rating",
+               "no_norm"]
+
 
 class Scope:
     """Which courses and activity a report covers: services, a team, a period."""
@@ -113,11 +118,10 @@ def fit_section(scope, fmt):
     """Change classes of the year's courses with outcome ratings, and the share of the
     year's attended sessions that were rated (activity, not persons)."""
     counts = stats.change_class_counts(scope.courses())
-    parts = ["recovered", "reliably_improved", "no_change", "deteriorated", "single_rating",
-             "no_norm"]
     cells = {"courses_with_ors": counts["courses_with_ors"],
-             **{name: counts[name] for name in parts}}
-    result = fmt.plain(Table(cells, sums={"courses_with_ors": parts}), total="courses_with_ors")
+             **{name: counts[name] for name in FIT_CLASSES}}
+    result = fmt.plain(Table(cells, sums={"courses_with_ors": FIT_CLASSES}),
+                       total="courses_with_ors")
     shares = stats.session_rating_shares(scope.sessions())
     result["sessions_rated"] = {
         "sessions": shares["sessions"],

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from spor.lib import charts
 from spor.programmes.models import Exam, OutreachContact
+from spor.reports.build import FIT_CLASSES
 from spor.treatment.models import Course, Outcome, Session, Substance
 
 SECTIONS = ["outcomes", "main_substance", "age_distribution", "anonymous_contacts",
@@ -46,8 +47,6 @@ GROUPS = {
     "by_subject": gettext_lazy("Exams by subject"),
     "by_place": gettext_lazy("By kind of place"),
 }
-FIT_CLASSES = ["recovered", "reliably_improved", "no_change", "deteriorated",
-               "single_rating", "no_norm"]
 ITEMS = {
     **dict(OutreachContact.Place.choices), **dict(Exam.Subject.choices),
     **dict(Outcome.choices), **dict(Substance.choices), **dict(Course.Referral.choices),

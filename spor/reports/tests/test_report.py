@@ -1,6 +1,8 @@
 import datetime
 import io
 import json
+import os
+import tempfile
 
 import pypdf
 from django.core.management import call_command
@@ -202,7 +204,7 @@ class ReportCommandTests(DesignedDataTests):
         self.assertIn("day_team,exams,average_grade,,,False,", text)
 
     def test_the_pdf_reads_like_the_seeds_statistics_pages(self):
-        path = "/tmp/spor-test-report.pdf"
+        path = os.path.join(tempfile.mkdtemp(), "report.pdf")
         call_command("report", "--year", "2014", "--service", "Designet", "--format", "pdf",
                      "--output", path)
         reader = pypdf.PdfReader(path)
@@ -219,7 +221,7 @@ class ReportCommandTests(DesignedDataTests):
     def test_the_xlsx_opens_with_a_sheet_of_figures_and_the_rules(self):
         from openpyxl import load_workbook
 
-        path = "/tmp/spor-test-report.xlsx"
+        path = os.path.join(tempfile.mkdtemp(), "report.xlsx")
         call_command("report", "--year", "2014", "--service", "Designet", "--format", "xlsx",
                      "--output", path)
         book = load_workbook(path)
