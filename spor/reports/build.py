@@ -274,12 +274,18 @@ class Formatter:
         return result
 
     def in_school(self, table: Table) -> dict:
+        """In school at the end, of the courses with a status at the end (n), and at the
+        start, of those that also have one at the start (n_start)."""
         hidden = suppress(table, self.threshold)
-        n = table.cells["n"]
-        result = {"n": None if "n" in hidden else n}
-        for name in ("at_start", "at_end"):
-            result[name] = self.cell(table, hidden, name)
-        if "n" in hidden:
+        cells = table.cells
+        result = {}
+        for total, part in (("n", "at_end"), ("n_start", "at_start")):
+            result[total] = None if total in hidden else cells[total]
+            result[part] = ({"count": None, "percent": None, "suppressed": True}
+                            if part in hidden else
+                            {"count": cells[part], "percent": percent(
+                                cells[part], None if total in hidden else cells[total])})
+        if hidden:
             result["suppressed"] = True
         return result
 

@@ -54,6 +54,7 @@ ITEMS = {
     "n": gettext_lazy("n"), "success_percent": gettext_lazy("Success (stopped + reduced)"),
     "this_year": gettext_lazy("This year"), "previous_year": gettext_lazy("Previous year"),
     "change_percent": gettext_lazy("Change"), "at_start": gettext_lazy("At start"),
+    "n_start": gettext_lazy("n with the status at start known"),
     "at_end": gettext_lazy("At end"),
     "success_percent_national": gettext_lazy("National success"),
     "success_percent_service": gettext_lazy("The service's success"),

@@ -153,20 +153,27 @@ def anonymous_count_aggregate():
 
 
 def in_school_aggregates():
-    """Enrolled courses with the school/work status at end recorded, and in school."""
-    enrolled = ~Q(kind=Course.Kind.ANONYMOUS)
+    """Enrolled courses with the school/work status at end recorded and how many of them
+    were in school at the end; of those, the ones with the status at start recorded too
+    (an import may have no start status) and how many were in school at the start."""
+    ended = ~Q(kind=Course.Kind.ANONYMOUS) & ~Q(occupation_at_end="")
+    started = ended & ~Q(occupation_at_start="")
     return {
-        "school_recorded": Count("pk", filter=enrolled & ~Q(occupation_at_end="")),
-        "school_at_end": Count("pk", filter=enrolled & Q(occupation_at_end="school")),
-        "school_at_start": Count("pk", filter=enrolled & ~Q(occupation_at_end="")
-                                 & Q(occupation_at_start="school")),
+        "school_recorded": Count("pk", filter=ended),
+        "school_at_end": Count("pk", filter=ended & Q(occupation_at_end="school")),
+        "school_start_recorded": Count("pk", filter=started),
+        "school_at_start": Count("pk", filter=started & Q(occupation_at_start="school")),
     }
 
 
 def in_school_table(values) -> Table:
-    cells = {"n": values["school_recorded"], "at_end": values["school_at_end"],
-             "at_start": values["school_at_start"]}
-    return Table(cells)
+    """The shown counts, and those a reader can work out from them (not in school)."""
+    n, at_end = values["school_recorded"], values["school_at_end"]
+    n_start, at_start = values["school_start_recorded"], values["school_at_start"]
+    cells = {"n": n, "at_end": at_end, "not_at_end": n - at_end,
+             "n_start": n_start, "at_start": at_start, "not_at_start": n_start - at_start}
+    return Table(cells, sums={"n": ["at_end", "not_at_end"],
+                              "n_start": ["at_start", "not_at_start"]})
 
 
 def course_aggregates():

@@ -164,6 +164,34 @@ class DesignedDataTests(TestCase):
         self.assertEqual(doc["main_substance"]["n"], 0)
 
 
+class InSchoolTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        service = Service.objects.create(name="Skole", small_cell_threshold=3)
+        team = Team.objects.create(service=service, name="T")
+        cls.service = service
+        for times, start, end, kind in [(6, "school", "school", "individual"),
+                                        (3, "none", "school", "individual"),
+                                        (4, "", "school", "individual"),  # imported
+                                        (3, "school", "none", "family"),
+                                        (2, "work", "", "individual"),  # end unknown
+                                        (3, "", "school", "anonymous_counselling")]:
+            for _ in range(times):
+                c = course(service, team, 17, kind=kind, anonymous=kind.startswith("anon"))
+                Course.objects.filter(pk=c.pk).update(occupation_at_start=start,
+                                                      occupation_at_end=end)
+
+    def test_in_school_at_end_and_at_start_each_of_the_courses_that_know_it(self):
+        self.assertEqual(make_report(2014, self.service)["in_school"], {
+            "n": 16, "at_end": {"count": 13, "percent": 81},
+            "n_start": 12, "at_start": {"count": 9, "percent": 75}})
+
+    def test_a_small_number_not_in_school_hides_the_number_in_school(self):
+        hidden = {"count": None, "percent": None, "suppressed": True}
+        self.assertEqual(make_report(2014, self.service, threshold=4)["in_school"], {
+            "n": 16, "at_end": hidden, "n_start": 12, "at_start": hidden, "suppressed": True})
+
+
 class PercentTests(TestCase):
     def test_percentages_round_half_up_to_whole_numbers(self):
         self.assertEqual([percent(1, 8), percent(3, 8), percent(1, 3), percent(2, 3)],
