@@ -265,3 +265,16 @@ def to_pdf(doc, service_name, compare=None):
     html = render_to_string("reports/print.html",
                             context(doc, service_name, compare, as_images=True))
     return HTML(string=html).write_pdf()
+
+
+def as_format(doc, fmt, service_name, compare=None):
+    """The report in one of the formats: json, csv, xlsx, html or pdf (text or bytes)."""
+    if fmt == "json":
+        return to_json({**doc, "compare": compare} if compare else doc)
+    if fmt == "csv":
+        return to_csv(doc)
+    if fmt == "xlsx":
+        return to_xlsx(doc)
+    if fmt == "html":
+        return to_html(doc, service_name, compare)
+    return to_pdf(doc, service_name, compare)

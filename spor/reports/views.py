@@ -40,16 +40,7 @@ def statistics(request):
 
 
 def _download(doc, compare, name, wanted):
-    if wanted == "json":
-        body = output.to_json({**doc, "compare": compare} if compare else doc)
-    elif wanted == "csv":
-        body = output.to_csv(doc)
-    elif wanted == "xlsx":
-        body = output.to_xlsx(doc)
-    elif wanted == "pdf":
-        body = output.to_pdf(doc, name, compare)
-    else:
-        body = output.to_html(doc, name, compare)
+    body = output.as_format(doc, wanted, name, compare)
     content_type, extension = TYPES[wanted]
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (

@@ -51,16 +51,7 @@ class Command(BaseCommand):
             other = (make_report(compare, chosen, chosen_team, threshold=threshold)
                      if compare else None)
             name = chosen.name if chosen else "Spor"
-            if format == "json":
-                data = render.to_json({**doc, "compare": other} if other else doc)
-            elif format == "csv":
-                data = render.to_csv(doc)
-            elif format == "xlsx":
-                data = render.to_xlsx(doc)
-            elif format == "html":
-                data = render.to_html(doc, name, other)
-            else:
-                data = render.to_pdf(doc, name, other)
+            data = render.as_format(doc, format, name, other)
         self.write(data, output)
 
     def write(self, data, output):
