@@ -7,10 +7,14 @@ this one. Each persona's password is their username followed by "-password-1".
 """
 
 import datetime
+import io
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.urls import reverse
 
@@ -144,3 +148,35 @@ class BrowserTestCase(StaticLiveServerTestCase):
         self.page.fill("#id_password", password or f"{username}-password-1")
         self.page.click("button[type=submit].primary")
         self.page.wait_for_load_state()
+
+
+class ImportTestCase(TestCase):
+    """`spor import` on a folder of `files` (name -> text or bytes), with changes per test:
+    folder(sessions_csv=None) leaves a file out, folder(courses_csv="...") replaces it.
+    `problems()` expects the import to fail with nothing of `written` stored."""
+
+    files: dict = {}
+    written = Client
+
+    def folder(self, **files):
+        folder = Path(tempfile.mkdtemp())
+        contents = {**self.files,
+                    **{k.removesuffix("_csv") + ".csv": v for k, v in files.items()}}
+        for name, text in contents.items():
+            if text is not None:
+                (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+        return folder
+
+    def run_import(self, folder):
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command("import", str(folder), stdout=out, stderr=err)
+        except CommandError as e:
+            return False, out.getvalue(), err.getvalue() + str(e)
+        return True, out.getvalue(), err.getvalue()
+
+    def problems(self, **files):
+        ok, _out, err = self.run_import(self.folder(**files))
+        self.assertFalse(ok)
+        self.assertFalse(self.written.objects.exists(), "nothing may be written")
+        return err

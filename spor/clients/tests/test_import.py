@@ -1,18 +1,17 @@
 import datetime
 import importlib
-import io
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils.module_loading import import_string
 
 from spor.accounts.models import Service
 from spor.clients.models import Client
+from spor.lib.testing import ImportTestCase
 from spor.treatment.models import Course, Session
 
 CLIENTS = """client_ref,anonymous,birth_year,birth_date,gender,first_name,last_name,cpr
@@ -33,30 +32,8 @@ s3,k2,2014-03-01,network,,no_show
 """
 
 
-class ImportTests(TestCase):
-    def folder(self, **files):
-        folder = Path(tempfile.mkdtemp())
-        contents = {"clients.csv": CLIENTS, "courses.csv": COURSES, "sessions.csv": SESSIONS}
-        contents.update({k.removesuffix("_csv") + ".csv": v for k, v in files.items()})
-        for name, text in contents.items():
-            if text is not None:
-                data = text if isinstance(text, bytes) else text.encode()
-                (folder / name).write_bytes(data)
-        return folder
-
-    def run_import(self, folder):
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            call_command("import", str(folder), stdout=out, stderr=err)
-        except CommandError as e:
-            return False, out.getvalue(), err.getvalue() + str(e)
-        return True, out.getvalue(), err.getvalue()
-
-    def problems(self, **files):
-        ok, _out, err = self.run_import(self.folder(**files))
-        self.assertFalse(ok)
-        self.assertEqual(Client.objects.count(), 0, "nothing may be written")
-        return err
+class ImportTests(ImportTestCase):
+    files = {"clients.csv": CLIENTS, "courses.csv": COURSES, "sessions.csv": SESSIONS}
 
     def test_a_good_folder_is_imported_with_its_rules(self):
         ok, out, err = self.run_import(self.folder())

@@ -1,12 +1,7 @@
 import datetime
-import io
-import tempfile
-from pathlib import Path
-
-from django.core.management import CommandError, call_command
-from django.test import TestCase
 
 from spor.accounts.models import Team
+from spor.lib.testing import ImportTestCase
 from spor.programmes.models import ParentCourse, ParentFollowup, ParentParticipant
 
 CLIENTS = "client_ref,anonymous,birth_year\nc1,true,2008\n"
@@ -29,32 +24,12 @@ p3,3m,,
 """
 
 
-class ParentImportTests(TestCase):
-    def folder(self, **files):
-        folder = Path(tempfile.mkdtemp())
-        contents = {"clients.csv": CLIENTS, "courses.csv": COURSES,
-                    "parent_courses.csv": PARENT_COURSES,
-                    "parent_participants.csv": PARTICIPANTS,
-                    "parent_followups.csv": FOLLOWUPS}
-        contents.update({k.removesuffix("_csv") + ".csv": v for k, v in files.items()})
-        for name, text in contents.items():
-            if text is not None:
-                (folder / name).write_text(text)
-        return folder
-
-    def run_import(self, folder):
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            call_command("import", str(folder), stdout=out, stderr=err)
-        except CommandError as e:
-            return False, out.getvalue(), err.getvalue() + str(e)
-        return True, out.getvalue(), err.getvalue()
-
-    def problems(self, **files):
-        ok, _out, err = self.run_import(self.folder(**files))
-        self.assertFalse(ok)
-        self.assertFalse(ParentCourse.objects.exists(), "nothing may be written")
-        return err
+class ParentImportTests(ImportTestCase):
+    files = {"clients.csv": CLIENTS, "courses.csv": COURSES,
+             "parent_courses.csv": PARENT_COURSES,
+             "parent_participants.csv": PARTICIPANTS,
+             "parent_followups.csv": FOLLOWUPS}
+    written = ParentCourse
 
     def test_courses_participants_and_answers_are_imported(self):
         ok, out, err = self.run_import(self.folder())
