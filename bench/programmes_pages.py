@@ -9,42 +9,29 @@ printed for both; the query counts must be equal.
 """
 
 import datetime
-import os
 import statistics
-import sys
-import tempfile
 import time
 from decimal import Decimal
 
-os.environ.setdefault("SPOR_DATA_DIR", tempfile.mkdtemp(prefix="spor-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pages import measure  # sets Django up: first
 
-import django  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.urls import reverse
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client as Browser  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-settings.SPOR_REQUIRE_2FA = False
-settings.ALLOWED_HOSTS = ["*"]
-
-from spor.accounts.models import Service, Team, User  # noqa: E402
-from spor.clients.models import Client  # noqa: E402
-from spor.lib.dates import today  # noqa: E402
-from spor.programmes.figures import (  # noqa: E402
+from spor.accounts.models import Service, Team, User
+from spor.clients.models import Client
+from spor.lib.dates import today
+from spor.programmes.figures import (
     consultancy_year,
     day_team_year,
     outreach_year,
     parent_courses_year,
 )
-from spor.programmes.models import (  # noqa: E402
+from spor.programmes.models import (
     CaseConference,
     ConferenceCase,
     ConsultancyActivity,
@@ -115,20 +102,6 @@ def build(scale: int):
         ConferenceCase.objects.bulk_create([ConferenceCase(conference=conference, summary="s",
                                                            advice="a") for _ in range(3)])
     return service, leader, biggest, source
-
-
-def measure(browser, url, runs=20):
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        response = browser.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    count = len(queries)
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        browser.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-    return count, statistics.median(times)
 
 
 def measure_figures(service, runs=20):

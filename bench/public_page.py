@@ -12,30 +12,20 @@ import datetime
 import gzip
 import os
 import statistics
-import sys
-import tempfile
 import time
 
-os.environ.setdefault("SPOR_DATA_DIR", tempfile.mkdtemp(prefix="spor-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import pages  # noqa: F401  (sets Django up: first)
 
-import django  # noqa: E402
+# isort: split
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, reset_queries
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.urls import reverse
+from django.utils import timezone
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client as Browser  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-settings.SPOR_REQUIRE_2FA = False
-settings.ALLOWED_HOSTS = ["*"]
 settings.SPOR_PUBLIC_POSTS_PER_HOUR = 10**9
 
 from spor.accounts.models import Service, Team, User  # noqa: E402

@@ -8,34 +8,20 @@ and with much more data, measured in the same run. The counts must be equal.
 """
 
 import datetime
-import os
-import statistics
-import sys
-import tempfile
 import time
 
-os.environ.setdefault("SPOR_DATA_DIR", tempfile.mkdtemp(prefix="spor-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pages import measure  # sets Django up: first
 
-import django  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client as Browser
+from django.test.utils import setup_test_environment
+from django.urls import reverse
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client as Browser  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-settings.SPOR_REQUIRE_2FA = False
-settings.ALLOWED_HOSTS = ["*"]
-
-from spor.accounts.models import Service, Team, User  # noqa: E402
-from spor.clients.models import Client  # noqa: E402
-from spor.treatment.models import Course, Session  # noqa: E402
+from spor.accounts.models import Service, Team, User
+from spor.clients.models import Client
+from spor.treatment.models import Course, Session
 
 START = datetime.date(2024, 1, 1)
 
@@ -54,20 +40,6 @@ def make_clients(service, team, clinician, n_clients, n_sessions):
             [Session.staff.through(session_id=s.pk, user_id=clinician.pk) for s in sessions])
         made.append(client)
     return made
-
-
-def measure(browser, url, runs=30):
-    reset_queries()  # the request resets the log; start the count from empty
-    with CaptureQueriesContext(connection) as queries:
-        response = browser.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    count = len(queries)  # read now: later requests reset the query log
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        browser.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-    return count, statistics.median(times)
 
 
 def main():

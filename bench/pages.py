@@ -1,0 +1,42 @@
+"""Django set up for the page benchmarks (import this first), and what one page costs.
+
+Each run gets a database of its own (SQLite in a temporary folder unless DATABASE_URL is
+set), fast password hashing and no two-factor login.
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("SPOR_DATA_DIR", tempfile.mkdtemp(prefix="spor-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+settings.SPOR_REQUIRE_2FA = False
+settings.ALLOWED_HOSTS = ["*"]
+
+
+def measure(browser, url, runs=30):
+    """(queries, median milliseconds) of a page that must answer 200."""
+    reset_queries()  # the request resets the log; start the count from empty
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    count = len(queries)  # read now: later requests reset the query log
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        browser.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+    return count, statistics.median(times)
