@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
+from spor.lib.dates import future_errors, today
 from spor.measures import conf, instruments
 from spor.measures.fit import model_from
 
@@ -65,8 +65,8 @@ class Licence(models.Model):
     def clean(self):
         if self.valid_until and self.granted_on and self.valid_until < self.granted_on:
             raise ValidationError({"valid_until": _("The licence ends before it was granted.")})
-        if self.granted_on and self.granted_on > today():
-            raise ValidationError({"granted_on": _("The date is in the future.")})
+        if errors := future_errors(granted_on=self.granted_on):
+            raise ValidationError(errors)
 
 
 class InEffect(models.QuerySet):
