@@ -2,6 +2,7 @@ import datetime
 import json
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.cache import cache
@@ -20,7 +21,7 @@ from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
-from spor.measures import conf, expected, instruments
+from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
 from spor.measures.fit import ChangeClass
 from spor.measures.forms import (
@@ -238,18 +239,20 @@ def course_fit_pdf(request, course):
 
 # The young person or parent: rating without a login -----------------------------------
 
+RATE_WINDOW_SECONDS = 600  # the window of SPOR_RATING_RATE_LIMIT
+
 def _rate_limited(request) -> bool:
     """Count requests per network address in a window; True once over the limit."""
     key = "fit-rate:" + request.META.get("REMOTE_ADDR", "")
-    if cache.add(key, 1, conf.RATE_WINDOW_SECONDS):
+    if cache.add(key, 1, RATE_WINDOW_SECONDS):
         count = 1
     else:
         try:
             count = cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, conf.RATE_WINDOW_SECONDS)
+            cache.set(key, 1, RATE_WINDOW_SECONDS)
             count = 1
-    return count > conf.get("SPOR_RATING_RATE_LIMIT")
+    return count > settings.SPOR_RATING_RATE_LIMIT
 
 
 def _closed(request, reason, status):
@@ -345,7 +348,7 @@ def settings_page(request):
         "norms": norms, "rules": AllianceRule.objects.in_effect(service),
         "outcome_measures": ["ORS", "CORS"], "alliance_measures": ["SRS", "CSRS", "GSRS"],
         "expected": ExpectedCourse.objects.filter(service=service).first(),
-        "min_courses": conf.get("SPOR_EXPECTED_MIN_COURSES"), "file_form": ModelFileForm()})
+        "min_courses": settings.SPOR_EXPECTED_MIN_COURSES, "file_form": ModelFileForm()})
 
 
 @staff_required(ADMIN)
