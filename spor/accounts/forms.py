@@ -1,8 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spor.accounts.models import Service, Team, User
 from spor.lib.forms import ModelForm

@@ -252,6 +252,9 @@ class AccountEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.what} {self.member_name}"
+
     @classmethod
     def write(cls, actor, member, what: str, detail: str = "") -> "AccountEvent":
         return cls.objects.create(service_id=member.service_id, actor=actor,

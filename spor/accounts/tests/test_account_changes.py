@@ -20,7 +20,7 @@ from spor.accounts.tests.test_login import current_code
 from spor.lib.testing import PersonaTestCase
 
 W = AccountEvent.What
-NEW_PASSWORD = "leaders-new-secret-99"
+NEW_PASSWORD = "leaders-new-secret-99"  # noqa: S105 (a test password)
 
 
 @override_settings(SPOR_REQUIRE_2FA=True, OTP_TOTP_THROTTLE_FACTOR=0)
