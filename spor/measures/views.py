@@ -5,7 +5,6 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
@@ -21,6 +20,7 @@ from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
+from spor.lib.ratelimit import over_limit
 from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
 from spor.measures.fit import ChangeClass
@@ -241,18 +241,11 @@ def course_fit_pdf(request, course):
 
 RATE_WINDOW_SECONDS = 600  # the window of SPOR_RATING_RATE_LIMIT
 
+
 def _rate_limited(request) -> bool:
-    """Count requests per network address in a window; True once over the limit."""
-    key = "fit-rate:" + request.META.get("REMOTE_ADDR", "")
-    if cache.add(key, 1, RATE_WINDOW_SECONDS):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, RATE_WINDOW_SECONDS)
-            count = 1
-    return count > settings.SPOR_RATING_RATE_LIMIT
+    """Requests per network address in a window, page views and answers alike."""
+    return bool(over_limit(request, "rating", settings.SPOR_RATING_RATE_LIMIT,
+                           RATE_WINDOW_SECONDS))
 
 
 def _closed(request, reason, status):
