@@ -192,12 +192,11 @@ SPOR_RATING_LINK_HOURS = envint("SPOR_RATING_LINK_HOURS", 24)
 SPOR_HANDOVER_MINUTES = envint("SPOR_HANDOVER_MINUTES", 30)
 # Requests to the public rating pages per network address per 10 minutes.
 SPOR_RATING_RATE_LIMIT = envint("SPOR_RATING_RATE_LIMIT", 60)
-# The expected course is drawn once the service has this many closed courses with two or
-# more ratings, and a band cell rests on at least this many courses.
+# The expected course is drawn once it is learned from this many closed courses with two or
+# more ratings; from this session on, sessions count as this one (each rating as it is).
 SPOR_EXPECTED_MIN_COURSES = envint("SPOR_EXPECTED_MIN_COURSES", 30)
-SPOR_EXPECTED_MIN_PER_CELL = envint("SPOR_EXPECTED_MIN_PER_CELL", 10)
 SPOR_EXPECTED_MAX_SESSION = envint("SPOR_EXPECTED_MAX_SESSION", 12)
-# The band spans these percentiles; below the lower one is "off track".
+# The band drawn spans these percentiles (the off-track alarm is a rule of its own).
 SPOR_EXPECTED_LOW_PERCENTILE = envint("SPOR_EXPECTED_LOW_PERCENTILE", 25)
 SPOR_EXPECTED_HIGH_PERCENTILE = envint("SPOR_EXPECTED_HIGH_PERCENTILE", 75)
 # A course whose outcome swings this many times by this many points is doubtful.

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from spor.measures.fit import LogLinear, fit_binned
 from spor.measures.models import ExpectedCourse
 from spor.measures.progress import course_fits
+from spor.measures.trajectory import Trajectory, learn
 
 
 @dataclasses.dataclass
@@ -41,23 +41,25 @@ def refit(service, replace_file_model: bool = False) -> Outcome:
             continue
         intake = own[0].number
         series.append([(p.number - intake + 1, float(p.total)) for p in own])
-    model = fit_binned(series, min_per_cell=settings.SPOR_EXPECTED_MIN_PER_CELL,
-                       max_session=settings.SPOR_EXPECTED_MAX_SESSION,
-                       percentiles=(settings.SPOR_EXPECTED_LOW_PERCENTILE,
-                                    settings.SPOR_EXPECTED_HIGH_PERCENTILE))
+    params = learn(series, max_session=settings.SPOR_EXPECTED_MAX_SESSION,
+                   percentiles=(settings.SPOR_EXPECTED_LOW_PERCENTILE,
+                                settings.SPOR_EXPECTED_HIGH_PERCENTILE),
+                   name=f"{service} {timezone.localdate():%Y-%m-%d}",
+                   source=f"Learned from {len(series)} closed courses of {service}")
     with transaction.atomic():
         expected, _created = ExpectedCourse.objects.update_or_create(service=service, defaults={
-            "kind": ExpectedCourse.Kind.BINNED, "params": model.params(),
-            "n_courses": model.n_courses, "name": "", "source": "", "fitted_at": timezone.now()})
+            "kind": ExpectedCourse.Kind.LEARNED, "params": params,
+            "n_courses": params["n_courses"], "n_left_out": doubtful, "name": "",
+            "source": "", "fitted_at": timezone.now()})
     return Outcome(expected, doubtful=doubtful)
 
 
 def load(service, params) -> ExpectedCourse:
     """Use a licensed trajectory model from a file's content (validated, see docs/fit.md)."""
-    params = LogLinear.validate(params)
+    params = Trajectory.validate(params)
     with transaction.atomic():
         expected, _created = ExpectedCourse.objects.update_or_create(service=service, defaults={
             "kind": ExpectedCourse.Kind.LOGLINEAR, "params": params,
             "n_courses": params.get("n_courses", 0), "name": params["name"],
-            "source": params["source"], "fitted_at": timezone.now()})
+            "source": params["source"], "n_left_out": 0, "fitted_at": timezone.now()})
     return expected

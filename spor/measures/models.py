@@ -378,7 +378,7 @@ class ExpectedCourse(models.Model):
     `spor fit_expected`, or a licensed trajectory model loaded from a file."""
 
     class Kind(models.TextChoices):
-        BINNED = "binned", _("Learned from the service's closed courses")
+        LEARNED = "learned", _("Learned from the service's closed courses")
         LOGLINEAR = "loglinear", _("Trajectory model loaded from a file")
 
     service = models.OneToOneField("accounts.Service", models.CASCADE,
@@ -388,6 +388,9 @@ class ExpectedCourse(models.Model):
     n_courses = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=200, blank=True)
     source = models.TextField(blank=True)
+    # Closed courses with two or more ratings that were left out (zig-zagging), said
+    # wherever the number learned from is said.
+    n_left_out = models.PositiveIntegerField(default=0)
     fitted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -399,7 +402,7 @@ class ExpectedCourse(models.Model):
 
     @property
     def from_file(self) -> bool:
-        return self.kind != self.Kind.BINNED
+        return self.kind != self.Kind.LEARNED
 
     @property
     def is_ready(self) -> bool:

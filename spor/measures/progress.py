@@ -19,8 +19,6 @@ from django.utils.translation import gettext as _
 
 from spor.measures import instruments
 from spor.measures.fit import (
-    CEILING,
-    Alarm,
     Band,
     ChangeClass,
     alliance_alarm,
@@ -28,10 +26,10 @@ from spor.measures.fit import (
     change_class,
     norm_for,
     outcome_alarms,
-    tenths,
     zigzags,
 )
 from spor.measures.models import AllianceRule, ExpectedCourse, Norm, Rating
+from spor.measures.trajectory import NEAR
 
 RATERS = [r.value for r in Rating.Rater]
 
@@ -183,13 +181,18 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
     fit.band, fit.band_note = _band(own, sessions, expected)
     rci = fit.norm.reliable_change if fit.norm else None
     if course.end_date is None:
-        series = [(p.number - own[0].number + 1, p.total) for p in own]
+        # Numbered among attended sessions, as the curve and docs/fit.md number them.
+        series = [(p.number, p.total) for p in own]
         last_band = next((b for s, b in fit.band if own and s.number == own[-1].number), None)
         fit.alarms = outcome_alarms(series, last_band, rci, service.no_change_alarm_session)
         for rater, rater_points in fit.alliance.items():
-            for alarm in alliance_alarm(rater_points[-1].flags):
+            latest = rater_points[-1]
+            rule = rules.get(latest.instrument)
+            for alarm in alliance_alarm(latest.flags, latest.number, latest.total,
+                                        rule.total_below if rule else None):
                 if rater != Rating.Rater.CLIENT:
-                    alarm = Alarm(alarm.kind, f"{alarm.message} ({Rating.Rater(rater).label})")
+                    alarm = dataclasses.replace(
+                        alarm, message=f"{alarm.message} ({Rating.Rater(rater).label})")
                 fit.alarms.append(alarm)
     elif len(own) >= 2 and fit.norm is not None:
         fit.change = change_class(own[0].total, own[-1].total, fit.norm.cutoff, rci)
@@ -217,9 +220,6 @@ def _band(own, sessions, expected) -> tuple[list, str]:
                      "and is drawn from %(min)s.") % {
             "n": expected.n_courses, "min": settings.SPOR_EXPECTED_MIN_COURSES}
     intake = own[0]
-    if tenths(intake.total) > CEILING * 10:
-        return [], _("No expected course: the first rating is above %(ceiling)s, which leaves "
-                     "little room to improve.") % {"ceiling": CEILING}
     model = expected.model()
     band = []
     for session in sessions:
@@ -228,12 +228,12 @@ def _band(own, sessions, expected) -> tuple[list, str]:
             if found is not None:
                 band.append((session, found))
     if not band:
-        return [], _("No expected course: too few closed courses began with a similar "
-                     "rating.")
+        return [], _("The expected course is drawn from the session after the first rating.")
     if expected.from_file:
         return band, _("Expected course: %(name)s.") % {"name": expected.name}
     low, high = model.percentiles
     return band, _("Expected course: percentile %(low)s to %(high)s of the service's closed "
-                   "courses that began with a similar rating (%(n)s courses at the next "
-                   "session, %(all)s in all).") % {
-        "low": low, "high": high, "n": band[0][1].n, "all": expected.n_courses}
+                   "courses, for this first rating (%(n)s courses with a first rating within "
+                   "%(near)s points were rated at the next session, %(all)s courses in all; "
+                   "the band is wider where they are few).") % {
+        "low": low, "high": high, "n": band[0][1].n, "near": NEAR, "all": expected.n_courses}

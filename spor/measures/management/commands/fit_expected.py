@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 
 from spor.accounts.models import Service
 from spor.measures import expected
+from spor.measures.models import ExpectedCourse
 
 
 class Command(BaseCommand):
@@ -17,19 +18,26 @@ class Command(BaseCommand):
         parser.add_argument("--service", help="Only this service (by name).")
         parser.add_argument("--from-file", type=Path, dest="path",
                             help="A licensed trajectory model as JSON (see docs/fit.md).")
+        parser.add_argument("--export", type=Path, dest="export",
+                            help="Write the service's expected course to this file, in the "
+                                 "JSON format that --from-file reads.")
         parser.add_argument("--replace-file-model", action="store_true",
                             help="Learn from the service's own courses even where a model "
                                  "from a file is in use.")
 
     @no_translations  # operator messages in English, as the import command's
-    def handle(self, *args, service, path, replace_file_model, **options):
+    def handle(self, *args, service, path, replace_file_model, export=None, **options):
         services = Service.objects.order_by("name")
         if service:
             services = services.filter(name=service)
             if not services.exists():
                 raise CommandError(f"No service is called {service!r}.")
+        if path and export:
+            raise CommandError("Give --from-file or --export, not both.")
         if path:
             return self.load(services, path)
+        if export:
+            return self.export(services, export)
         minimum = settings.SPOR_EXPECTED_MIN_COURSES
         for each in services:
             done = expected.refit(each, replace_file_model)
@@ -39,9 +47,10 @@ class Command(BaseCommand):
                 continue
             n = done.expected.n_courses
             state = "the band is drawn" if n >= minimum else \
-                f"no band is drawn until {minimum} courses"
-            self.stdout.write(f"{each}: learned from {n} closed courses with two or more "
-                              f"ratings ({done.doubtful} zig-zagging left out); {state}.")
+                f"no band is drawn until it rests on {minimum} courses"
+            self.stdout.write(f"{each}: learned from {n} of {n + done.doubtful} closed courses "
+                              f"with two or more ratings ({done.doubtful} zig-zagging left "
+                              f"out); {state}.")
 
     def load(self, services, path):
         if services.count() != 1:
@@ -59,3 +68,16 @@ class Command(BaseCommand):
                         for key, messages in e.message_dict.items()]
             raise CommandError("\n".join(problems)) from None
         self.stdout.write(f"{loaded.service}: the trajectory model {loaded.name!r} is loaded.")
+
+    def export(self, services, path):
+        if services.count() != 1:
+            raise CommandError("Choose the service with --service NAME to export.")
+        found = ExpectedCourse.objects.filter(service=services.get()).first()
+        if found is None:
+            raise CommandError(f"{services.get()}: no expected course is learned yet; run "
+                               "spor fit_expected --service NAME first.")
+        try:
+            path.write_text(json.dumps(found.params, indent=1) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise CommandError(f"{path}: cannot be written ({e.strerror}).") from None
+        self.stdout.write(f"{found.service}: the expected course is written to {path}.")
