@@ -12,7 +12,7 @@ from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
 from spor.clients.models import Consent
 from spor.lib.dates import today
-from spor.measures.progress import alarms_for
+from spor.measures.state import state_of
 from spor.treatment.access import (
     get_course_for_user,
     get_followup_for_user,
@@ -37,15 +37,14 @@ def caseload(request):
         courses = courses.filter(clinician=user)
     courses = list(
         courses.with_overview()
-        .select_related("client__service", "team", "clinician")
+        .select_related("client__service", "team", "clinician", "fit_state")
         .prefetch_related(Prefetch("client__consents",
                                    queryset=Consent.objects.filter(scope="treatment")))
         .order_by("client__pseudonym", "client__last_name"))
     day = today()
-    alarms = alarms_for(courses, user.service)
     for course in courses:
         course.due = _due(course, day)
-        course.alarms = alarms[course.pk]
+        course.alarms = state_of(course).alarm_list
     # FIT alarms first: the young person may be getting worse or the alliance failing.
     courses.sort(key=lambda c: (not c.alarms, not c.due, c.client.display_name.lower()))
     ended = Course.objects.visible_to(user).filter(
