@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import spor
 from spor.lib import charts
-from spor.lib.testing import BrowserTestCase, PersonaTestCase, Personas
+from spor.lib.testing import BrowserTestCase, Personas, PersonaTestCase
 from spor.measures.tests.helpers import licence, rate
 from spor.public.models import Page
 

@@ -44,7 +44,8 @@ def wav_with_tags() -> bytes:
         return name + len(data).to_bytes(4, "little") + data + b"\x00" * (len(data) & 1)
     fmt = (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little") \
         + (16000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
-    info = chunk(b"LIST", b"INFO" + chunk(b"IART", b"Kim Holm\x00") + chunk(b"ICMT", b"Snekkersten"))
+    info = chunk(b"LIST", b"INFO" + chunk(b"IART", b"Kim Holm\x00")
+                 + chunk(b"ICMT", b"Snekkersten"))
     body = b"WAVE" + chunk(b"fmt ", fmt) + info + chunk(b"data", bytes(range(256)) * 8) \
         + chunk(b"iXML", b"<LOCATION>Kim Holm, Snekkersten</LOCATION>")
     return b"RIFF" + len(body).to_bytes(4, "little") + body
