@@ -1,13 +1,26 @@
-"""The FIT panel on the client and course pages: `{% load fit %}{% fit_panel client %}` or
-`{% fit_panel course=course %}`. The page's view has checked access and logged it; the
-panel reads a fixed number of queries however many sessions there are."""
+"""FIT on the pages of treatment and clients, which do not import measures: the panel on
+the client and course pages (`{% load fit %}{% fit_panel client %}` or
+`{% fit_panel course=course %}`) and the caseload's alarms (`{% with_alarms %}`). The
+page's view has checked access and logged it; each reads a fixed number of queries however
+many sessions there are."""
 
 from django import template
 
 from spor.measures.curve import curve_svg
-from spor.measures.progress import course_fits
+from spor.measures.progress import alarms_for, course_fits
 
 register = template.Library()
+
+
+@register.simple_tag
+def with_alarms(courses, service):
+    """The courses with their open FIT `alarms`, those with alarms first: the young person
+    may be getting worse or the alliance failing. Within each group the view's order stays.
+    `{% with_alarms courses user.service as courses %}`"""
+    alarms = alarms_for(courses, service)
+    for course in courses:
+        course.alarms = alarms[course.pk]
+    return sorted(courses, key=lambda c: not c.alarms)
 
 
 @register.inclusion_tag("measures/_panel.html")
