@@ -411,7 +411,11 @@ class ExpectedCourse(models.Model):
         return self.from_file or self.n_courses >= settings.SPOR_EXPECTED_MIN_COURSES
 
     def model(self):
-        return model_from(self.kind, self.params)
+        """The model, made once per row read: its bands are worked out once per session
+        for every intake, and reused for every course of the service."""
+        if getattr(self, "_model", None) is None:
+            self._model = model_from(self.kind, self.params)
+        return self._model
 
 
 class FitState(models.Model):

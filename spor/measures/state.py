@@ -48,7 +48,8 @@ def fields_of(fit) -> dict:
                                      fit.norm.reliable_change)
     language = translation.get_language()
     return {
-        "alarms": [{"kind": str(a.kind), "message": {language: str(a.message)}}
+        "alarms": [{"kind": str(a.kind), "message": {language: str(a.message)},
+                    "session": a.session, "value": a.value, "expected": a.expected}
                    for a in fit.alarms],
         "change": fit.change or "",
         "doubtful": fit.doubtful,

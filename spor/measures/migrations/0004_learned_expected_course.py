@@ -10,7 +10,7 @@ def forget_binned(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("measures", "0002_default_norms"),
+        ("measures", "0003_fit_state"),
     ]
 
     operations = [
