@@ -134,8 +134,8 @@ class KeptCurrentTests(Personas, TestCase):
         rate(session, 8)
         found = FitState.objects.get(course=course)
         self.assertEqual([a["kind"] for a in found.alarms], ["worse", "off_track"])
-        self.assertIn("Under det forventede forløb", found.alarms[0]["message"]["da"])
-        self.assertIn("Below the expected course", found.alarms[0]["message"]["en"])
+        self.assertIn("Under det forventede forløb", found.alarms[1]["message"]["da"])
+        self.assertIn("Below the expected course", found.alarms[1]["message"]["en"])
         self.assertEqual((found.outcome_first, found.outcome_latest, found.outcome_count),
                          (Decimal(20), Decimal(8), 3))
 
