@@ -147,6 +147,13 @@ class ServeTests(SimpleTestCase):
                      "ALLOWED_HOSTS is not set", "DEBUG is on", "SPOR_HTTPS is not true"):
             self.assertIn(name, result.stderr)
 
+    def test_check_deploy_is_clean_with_the_documented_production_settings(self):
+        site = self.installation(**SERVER_ENV)
+        site.env.pop("SPOR_REQUIRE_2FA")
+        result = site.spor("check", "--deploy", "--fail-level", "WARNING", check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("no issues", result.stdout)
+
     def test_a_missing_data_folder_is_created(self):
         site = self.installation()
         site.env["SPOR_DATA_DIR"] = str(site.folder / "new" / "folder")
