@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
 
-# The service of the annual report (DESIGN.md) never says it, and neither does its page (see DESIGN.md, "Words").
+# The service of the annual report never says it, and neither does its page (see
+# DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
 PHONE = re.compile(r"^\+?\d{8,15}$")
 

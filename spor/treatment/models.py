@@ -12,7 +12,8 @@ from spor.lib.dates import add_months, future_errors, short, today
 
 
 class Substance(models.TextChoices):
-    """Main substance codes of FORMATS.md (after the service's annual report, mappable to EMCDDA TDI)."""
+    """Main substance codes of FORMATS.md (after the service's annual report, mappable to
+    EMCDDA TDI)."""
 
     CANNABIS = "cannabis", _("Cannabis")
     CANNABIS_PLUS = "cannabis_plus", _("Cannabis with other drugs")
