@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from spor.lib import cpr as cprlib
 from spor.lib import crypto
 from spor.lib.dates import future_errors, today, years_between
+from spor.lib.phone import clean_phone
 
 # Fields that identify a person. None of them may hold a value for an anonymous client.
 IDENTIFYING_FIELDS = ("first_name", "last_name", "phone", "email", "address")
@@ -162,6 +163,7 @@ class Client(models.Model):
 
     def clean(self):
         errors = {}
+        clean_phone(self, errors)
         if self.birth_date:
             if self.birth_year and self.birth_year != self.birth_date.year:
                 errors["birth_year"] = _("The birth year does not match the birth date.")
@@ -251,6 +253,7 @@ class Relative(models.Model):
 
     def clean(self):
         errors = {}
+        clean_phone(self, errors)
         if self.client.anonymous and not self.is_professional:
             for field in ("name", "phone", "email"):
                 if getattr(self, field):

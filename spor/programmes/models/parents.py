@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from spor.accounts.models import Team
 from spor.audit.models import AccessRecord
 from spor.lib.dates import add_months, short
+from spor.lib.phone import clean_phone
 from spor.measures.instruments import PARENT_FOLLOWUP
 
 # The first follow-up evening is planned this many weeks after the last ordinary evening
@@ -236,6 +237,7 @@ class ParentParticipant(models.Model):
 
     def clean(self):
         errors = {}
+        clean_phone(self, errors)
         if self.young_person_id and self.course_id and (
                 self.young_person.service_id != self.course.service_id):
             errors["young_person"] = _("Choose a young person of the service.")
