@@ -10,7 +10,6 @@ from spor.accounts.models import Team, User
 from spor.clients.models import Client
 from spor.lib.dates import not_in_future, today
 from spor.lib.forms import DateInput, ModelForm
-from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.models import (
     CaseConference,
     ConferenceCase,
@@ -27,6 +26,7 @@ from spor.programmes.models import (
     Volunteer,
 )
 from spor.programmes.models.common import teams_of_kind
+from spor.programmes.survey import PARENT_FOLLOWUP
 from spor.treatment.models import Course
 
 
