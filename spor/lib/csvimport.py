@@ -358,7 +358,7 @@ def _read(ctx, path, handler):
         if len(fields) > len(header):
             ctx.problem(name, line, "row", "more fields than columns in the header")
             continue
-        values = dict(zip(header, fields))
+        values = dict(zip(header, fields, strict=False))  # a short row leaves columns empty
         key = (values.get(handler.key) or "").strip()
         if key and key in seen and handler.key:
             ctx.problem(name, line, handler.key,

@@ -420,6 +420,9 @@ class FollowUp(models.Model):
             models.UniqueConstraint(fields=["course", "months"], name="followup_once"),
         ]
 
+    def __str__(self):
+        return str(self.get_months_display())
+
     def clean(self):
         course = self.course
         if course.end_date is None:

@@ -1,4 +1,3 @@
-import datetime
 import os
 import shutil
 import sqlite3
@@ -8,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 
 
 def copy_sqlite(source_path, path):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, folder, **options):
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         db = settings.DATABASES["default"]
         if connection.vendor == "sqlite":
             path = copy_sqlite(db["NAME"], target / f"spor-{stamp}.sqlite3")
@@ -41,7 +41,8 @@ class Command(BaseCommand):
                        f"--host={db.get('HOST') or 'localhost'}",
                        f"--port={db.get('PORT') or 5432}",
                        f"--username={db.get('USER') or 'postgres'}", db["NAME"]]
-            result = subprocess.run(command, env=env, capture_output=True, text=True)
+            # A fixed argument list from the settings, no shell.
+            result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
             if result.returncode:
                 raise CommandError(f"pg_dump failed: {result.stderr.strip()}")
         else:
