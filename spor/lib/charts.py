@@ -81,6 +81,15 @@ def local_numbers(axis, decimals: int = 0) -> None:
         lambda value, _pos: formats.number_format(round(value, decimals), decimals)))
 
 
+STYLE_SHEET = re.compile(r"<style[^>]*>.*?</style>", re.S)
+STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
+
+
+def _presentation_attributes(match) -> str:
+    pairs = [part.split(":", 1) for part in match.group(1).split(";") if ":" in part]
+    return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
 def to_svg(fig: Figure, title: str, desc: str = "") -> str:
     """The figure as an inline <svg> with an accessible title and description."""
     chart_id = f"chart-{uuid.uuid4().hex[:10]}"
@@ -91,11 +100,15 @@ def to_svg(fig: Figure, title: str, desc: str = "") -> str:
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
     svg = NUMBERED_ID.sub("", svg)
-    # matplotlib's stylesheet says "*{…}"; inline in a page it must stay in this chart.
-    svg = svg.replace("*{stroke-linejoin", f"#{chart_id} *{{stroke-linejoin", 1)
+    # The pages' Content-Security-Policy refuses inline styles: matplotlib's style
+    # attributes become SVG presentation attributes, and its one style sheet
+    # ("*{stroke-linejoin: round; stroke-linecap: butt}") attributes that inherit.
+    svg = STYLE_SHEET.sub("", svg)
+    svg = STYLE_ATTRIBUTE.sub(_presentation_attributes, svg)
     # Scale with the page or the PDF column; the viewBox keeps the proportions.
     svg = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"',
                  rf'<svg\1 width="100%" class="chart" role="img" id="{chart_id}" '
+                 rf'stroke-linejoin="round" stroke-linecap="butt" '
                  rf'aria-labelledby="{chart_id}-title {chart_id}-desc"', svg, count=1)
     head_end = svg.index(">") + 1
     labels = (f'<title id="{chart_id}-title">{escape(title)}</title>'

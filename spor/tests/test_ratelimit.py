@@ -20,7 +20,7 @@ PAGES = {
     "rating link": lambda c, ip: c.get("/r/guess/", HTTP_X_FORWARDED_FOR=ip),
     "parent survey": lambda c, ip: c.get("/parent-survey/guess/", HTTP_X_FORWARDED_FOR=ip),
     "app pairing": lambda c, ip: c.post("/api/v1/pairing",
-                                        json.dumps({"code": "ABCD-1234", "device_name": "Test"}),
+                                        json.dumps({"code": "ABCD-1234", "device_name": "T"}),
                                         content_type="application/json",
                                         HTTP_X_FORWARDED_FOR=ip),
 }
