@@ -88,12 +88,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
-CACHES = {"default": (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-     "LOCATION": os.environ["REDIS_URL"]}
+# Drawn charts (spor.lib.charts.cached) have a cache of their own, so that they never push
+# rate limits out.
+CACHES = {
+    alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}
     if os.environ.get("REDIS_URL") else
-    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-)}
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias,
+     "OPTIONS": {"MAX_ENTRIES": entries}}
+    for alias, prefix, entries in (("default", "", 300), ("charts", "charts", 2000))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

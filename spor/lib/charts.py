@@ -10,14 +10,18 @@ so a screen reader can tell what the chart shows. Labels come from the caller, t
         svg = charts.to_svg(fig, title=_("…"), desc=_("…"))
 """
 
+import hashlib
 import io
 import re
+import sys
 import threading
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
-from django.utils import formats
+from django.core.cache import caches
+from django.utils import formats, translation
 from django.utils.html import escape
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -54,6 +58,32 @@ STYLE = {
 NUMBERED_ID = re.compile(r'\sid="[A-Za-z][\w.]*_\d+"')
 # matplotlib's style settings are global to the process: one chart is drawn at a time.
 LOCK = threading.Lock()
+# Drawn charts are kept a day at most (the "charts" cache, shared by the workers through
+# REDIS_URL); a change of their data gives a new key, so nothing is ever stale.
+CACHE_SECONDS = 24 * 3600
+_code_digests: dict = {}
+
+
+def cached(name: str, owner, content, draw) -> str:
+    """The SVG that `draw()` returns, drawn once for each change of what it shows.
+
+    The key is the chart's name, its owner (the course whose data it shows, so that no
+    chart is ever served for another young person), the language, the drawing code and a
+    hash of `content`: everything the chart shows, as plain values with a stable repr.
+    """
+    module = sys.modules[draw.__module__]
+    code = _code_digests.get(module.__name__)
+    if code is None:
+        source = Path(module.__file__).read_bytes() + Path(__file__).read_bytes()
+        code = _code_digests[module.__name__] = hashlib.sha256(source).hexdigest()[:16]
+    digest = hashlib.sha256(repr(content).encode()).hexdigest()
+    key = f"chart:{name}:{owner}:{translation.get_language()}:{code}:{digest}"
+    cache = caches["charts"]
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw()
+        cache.set(key, svg, CACHE_SECONDS)
+    return svg
 
 
 @contextmanager
