@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.lib import cpr as cprlib
 from spor.lib import crypto
-from spor.lib.dates import today, years_between
+from spor.lib.dates import future_errors, today, years_between
 
 # Fields that identify a person. None of them may hold a value for an anonymous client.
 IDENTIFYING_FIELDS = ("first_name", "last_name", "phone", "email", "address")
@@ -65,8 +65,7 @@ def client_errors(client: dict, cpr_born: datetime.date | None = None,
         if birth_year and birth_year != birth_date.year:
             errors["birth_year"] = _("The birth year does not match the birth date.")
         birth_year = birth_date.year
-        if birth_date > last_day:
-            errors["birth_date"] = _("The birth date is in the future.")
+        errors.update(future_errors(last_day, birth_date=birth_date))
     if birth_year and not last_day.year - 100 <= birth_year <= last_day.year:
         errors["birth_year"] = _("Enter a birth year between %(low)s and %(high)s.") % {
             "low": last_day.year - 100, "high": last_day.year}
@@ -315,8 +314,7 @@ class Consent(models.Model):
 
     def clean(self):
         errors = {}
-        if self.given_on and self.given_on > today():
-            errors["given_on"] = _("The date is in the future.")
+        errors.update(future_errors(given_on=self.given_on))
         if self.withdrawn_on and self.given_on and self.withdrawn_on < self.given_on:
             errors["withdrawn_on"] = _("A consent cannot be withdrawn before it was given.")
         if self.given_by == self.By.CLIENT and self.given_on:

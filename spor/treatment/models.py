@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import add_months, today
+from spor.lib.dates import add_months, future_errors, short, today
 
 
 class Substance(models.TextChoices):
@@ -86,18 +86,15 @@ def course_errors(course: dict, last_day: datetime.date | None = None) -> dict:
     start, request, end = (course.get(k) for k in ("start_date", "request_date", "end_date"))
     if not (start or request):
         errors["start_date"] = _("Enter the start date, or the request date while waiting.")
-    if request and request > last_day:
-        errors["request_date"] = _("The request date is in the future.")
+    errors.update(future_errors(last_day, request_date=request, start_date=start))
     if request and start and request > start:
         errors["request_date"] = _("The request date is after the start date.")
-    if start and start > last_day:
-        errors["start_date"] = _("The start date is in the future.")
     if end:
         begun = start or request
         if begun and end < begun:
             errors["end_date"] = _("The end date is before the course began.")
-        elif end > last_day:
-            errors["end_date"] = _("The end date is in the future.")
+        else:
+            errors.update(future_errors(last_day, end_date=end))
     else:
         for field in ("outcome", "end_reason", "occupation_at_end"):
             if course.get(field):
@@ -114,12 +111,12 @@ def session_errors(session: dict, course: dict, last_day: datetime.date | None =
         opens = min(filter(None, [course.get("request_date"), course.get("start_date")]))
         if day < opens:
             errors["date"] = _("The date is before the course began (%(day)s).") % {
-                "day": opens.strftime("%d.%m.%Y")}
+                "day": short(opens)}
         elif course.get("end_date") and day > course["end_date"]:
             errors["date"] = _("The date is after the course ended (%(day)s).") % {
-                "day": course["end_date"].strftime("%d.%m.%Y")}
-        elif day > (last_day or today()):
-            errors["date"] = _("The date is in the future.")
+                "day": short(course["end_date"])}
+        else:
+            errors.update(future_errors(last_day, date=day))
     if duration is not None and not 1 <= duration <= 600:
         errors["duration_min"] = _("Enter a duration between 1 and 600 minutes.")
     return errors
@@ -213,7 +210,7 @@ class Course(models.Model):
 
     def __str__(self):
         begun = self.start_date or self.request_date
-        return f"{self.get_kind_display()} {begun:%d.%m.%Y}" if begun else self.get_kind_display()
+        return f"{self.get_kind_display()} {short(begun)}" if begun else self.get_kind_display()
 
     @property
     def is_anonymous(self) -> bool:
@@ -260,6 +257,33 @@ class Course(models.Model):
         if not self.is_anonymous or self.decision or not self.is_active:
             return False
         return self.attended_count() >= self.client.service.anonymous_session_limit
+
+    QUIET_DAYS = 30
+
+    def due_items(self, day: datetime.date) -> list[str]:
+        """What needs doing on an active course, most urgent first, in plain words.
+
+        Reads the annotations of ``with_overview()`` and the client's prefetched consents.
+        """
+        due = []
+        if self.decision_due:
+            due.append(_("Decision after %(n)s anonymous sessions") % {
+                "n": self.client.service.anonymous_session_limit})
+        if self.is_waiting:
+            deadline = self.guarantee_date
+            if deadline and day > deadline:
+                due.append(_("Waiting beyond the treatment guarantee (%(day)s)") % {
+                    "day": short(deadline)})
+            else:
+                due.append(_("Waiting to start"))
+        elif self.last_session is None or (day - self.last_session).days > self.QUIET_DAYS:
+            due.append(_("No session for %(n)s days") % {"n": self.QUIET_DAYS})
+        if not self.is_anonymous and not self.has_goals and not self.is_waiting:
+            due.append(_("No goals recorded"))
+        gaps = self.client.consent_gaps(day)
+        if gaps and not self.is_anonymous:
+            due.append(_("Missing: %(what)s") % {"what": ", ".join(gaps)})
+        return [str(item) for item in due]
 
     def parents_must_be_told(self, on: datetime.date | None = None) -> bool:
         return self.client.may_be_under(18, on or today())
@@ -360,7 +384,7 @@ class Session(models.Model):
         indexes = [models.Index(fields=["course", "date"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
+        return f"{self.get_kind_display()} {short(self.date)}"
 
     def clean(self):
         errors = session_errors(vars(self), vars(self.course))
@@ -416,5 +440,5 @@ class FollowUp(models.Model):
             raise ValidationError(_("A follow-up is recorded after the course has ended."))
         if self.observed_on and self.observed_on < course.end_date:
             raise ValidationError({"observed_on": _("The date is before the course ended.")})
-        if self.observed_on and self.observed_on > today():
-            raise ValidationError({"observed_on": _("The date is in the future.")})
+        if errors := future_errors(observed_on=self.observed_on):
+            raise ValidationError(errors)
