@@ -515,6 +515,9 @@ def _in_bulk(ctx, handler, rows) -> None:
         keys.add(handler, mapped)
 
 
+BATCH = 2000  # rows checked and written at a time
+
+
 class RefMap:
     """Every key of the files written in bulk, stored before or imported now, with its
     primary key and the line it was imported from (None where stored before; the primary
@@ -526,7 +529,7 @@ class RefMap:
 
     def __init__(self, ctx):
         self.ctx, self.tables = ctx, {}
-        self.batch = min(2000, (connection.features.max_query_params or 2000) - 1)
+        self.batch = min(BATCH, (connection.features.max_query_params or BATCH) - 1)
 
     def table(self, handler) -> str:
         kind = handler.kind
