@@ -4,12 +4,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from spor.lib.env import envbool, envint, envlist
 from spor.lib.keys import stored_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SPOR_DATA_DIR") or BASE_DIR.parent / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or stored_secret(DATA_DIR, "secret")
 # Encrypts CPR numbers at rest and keys their search hash. Back it up with the database.
@@ -41,7 +43,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "spor.operations.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "spor.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spor.accounts.middleware.DanishFirstMiddleware",
@@ -79,6 +83,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'spor.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -87,12 +92,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
-CACHES = {"default": (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-     "LOCATION": os.environ["REDIS_URL"]}
+# Drawn charts (spor.lib.charts.cached) have a cache of their own, so that they never push
+# rate limits out.
+CACHES = {
+    alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}
     if os.environ.get("REDIS_URL") else
-    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-)}
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias,
+     "OPTIONS": {"MAX_ENTRIES": entries}}
+    for alias, prefix, entries in (("default", "", 300), ("charts", "charts", 2000))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -100,8 +109,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 thread); measured
+# with bench/login.py. Raise them where the server has memory and cores to spare.
+SPOR_ARGON2_TIME_COST = envint("SPOR_ARGON2_TIME_COST", 2)
+SPOR_ARGON2_MEMORY_KIB = envint("SPOR_ARGON2_MEMORY_KIB", 19456)
+SPOR_ARGON2_PARALLELISM = envint("SPOR_ARGON2_PARALLELISM", 1)
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "spor.accounts.hashers.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -133,11 +147,39 @@ SESSION_COOKIE_HTTPONLY = True
 HTTPS = envbool("SPOR_HTTPS", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Rating and survey links carry their token in the address: never send it elsewhere.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]  # load balancers ask over plain HTTP
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The HSTS preload list takes whole registrable domains; Spor runs on a municipality's
+# subdomain, which cannot be submitted alone.
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
+
+# Every page: scripts, styles, pictures, sounds and fonts from Spor itself only, no inline
+# script, no plugins, no framing, forms sent only here (ContentSecurityPolicyMiddleware).
+# Two fixed inline style sheets are allowed by their hash, not by "unsafe-inline": the
+# page for young people (no second round trip on a weak connection) and the statistics
+# (which also work as one saved HTML file).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CONTENT_SECURITY_POLICY_INLINE_STYLES = ["public/_style.css", "reports/_report.css"]
+# Spor uses none of these browser features; no page of it or in it may ask for them.
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), midi=(), display-capture=(), "
+                      "browsing-topics=()")
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
@@ -156,11 +198,12 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Plain console logging. Request bodies are never logged: they can hold CPR numbers
-# and names.
+# and names; nor are paths: a request is named by its URL pattern.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"route_only": {"()": "spor.operations.serve.RouteOnly"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["route_only"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -203,3 +246,16 @@ SPOR_EXPECTED_HIGH_PERCENTILE = envint("SPOR_EXPECTED_HIGH_PERCENTILE", 75)
 # A course whose outcome swings this many times by this many points is doubtful.
 SPOR_ZIGZAG_SWINGS = envint("SPOR_ZIGZAG_SWINGS", 4)
 SPOR_ZIGZAG_POINTS = envint("SPOR_ZIGZAG_POINTS", 6)
+
+# Operations (spor.operations): the production server, scheduled jobs and backups.
+# `spor serve` runs SPOR_WORKERS processes of SPOR_THREADS threads each (0: from the cores).
+SPOR_BIND = os.environ.get("SPOR_BIND", "127.0.0.1:8000")
+SPOR_WORKERS = envint("SPOR_WORKERS", 0)
+SPOR_THREADS = envint("SPOR_THREADS", 0)
+SPOR_BACKUP_DIR = Path(os.environ.get("SPOR_BACKUP_DIR") or DATA_DIR / "backups")
+SPOR_BACKUP_KEEP = envint("SPOR_BACKUP_KEEP", 14)
+# Who saw which young person is kept this long; never less than 6 months.
+SPOR_ACCESS_LOG_RETENTION_MONTHS = envint("SPOR_ACCESS_LOG_RETENTION_MONTHS", 60)
+if SPOR_ACCESS_LOG_RETENTION_MONTHS < 6:
+    raise ImproperlyConfigured("SPOR_ACCESS_LOG_RETENTION_MONTHS must be 6 or more, not "
+                               f"{SPOR_ACCESS_LOG_RETENTION_MONTHS}")

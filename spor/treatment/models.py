@@ -12,7 +12,7 @@ from spor.lib.dates import add_months, future_errors, short, today
 
 
 class Substance(models.TextChoices):
-    """Main substance codes of FORMATS.md (after the seed, mappable to EMCDDA TDI)."""
+    """Main substance codes of FORMATS.md (after the service's annual report, mappable to EMCDDA TDI)."""
 
     CANNABIS = "cannabis", _("Cannabis")
     CANNABIS_PLUS = "cannabis_plus", _("Cannabis with other drugs")
@@ -381,7 +381,8 @@ class Session(models.Model):
             models.UniqueConstraint(fields=["course", "ref"], condition=~Q(ref=""),
                                     name="session_ref_unique"),
         ]
-        indexes = [models.Index(fields=["course", "date"])]
+        # The yearly statistics pick a period's sessions by date alone.
+        indexes = [models.Index(fields=["course", "date"]), models.Index(fields=["date"])]
 
     def __str__(self):
         return f"{self.get_kind_display()} {short(self.date)}"

@@ -12,7 +12,6 @@ from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
 from spor.clients.models import Consent
 from spor.lib.dates import today
-from spor.measures.progress import alarms_for
 from spor.treatment.access import (
     get_course_for_user,
     get_followup_for_user,
@@ -41,12 +40,10 @@ def caseload(request):
                                    queryset=Consent.objects.filter(scope="treatment")))
         .order_by("client__pseudonym", "client__last_name"))
     day = today()
-    alarms = alarms_for(courses, user.service)
     for course in courses:
         course.due = course.due_items(day)
-        course.alarms = alarms[course.pk]
-    # FIT alarms first: the young person may be getting worse or the alliance failing.
-    courses.sort(key=lambda c: (not c.alarms, not c.due, c.client.display_name.lower()))
+    # The template's {% with_alarms %} (measures) then puts courses with FIT alarms first.
+    courses.sort(key=lambda c: (not c.due, c.client.display_name.lower()))
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=day.replace(year=day.year - 2), end_date__isnull=False)
     if scope != "team":

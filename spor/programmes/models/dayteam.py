@@ -159,7 +159,7 @@ class DayTeamAttendance(models.Model):
 
 
 class TeachingWeek(models.Model):
-    """Teaching hours given in one week (the seed's day team teaches about 10 a week)."""
+    """Teaching hours given in one week (the annual report's day team teaches about 10 a week)."""
 
     service = models.ForeignKey("accounts.Service", models.CASCADE,
                                 related_name="teaching_weeks")

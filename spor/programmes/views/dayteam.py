@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from spor.accounts.decorators import staff_required
-from spor.accounts.models import Service
+from spor.accounts.models import Service, works_in
 from spor.audit.models import log_access
 from spor.lib.dates import today
 from spor.programmes.access import get_enrolment_for_user, get_exam_for_user, get_slot_for_user
@@ -27,7 +27,6 @@ from spor.programmes.models import (
     TeachingWeek,
     TimetableSlot,
 )
-from spor.programmes.models.common import works_in
 from spor.programmes.views.base import CLIENT_ROLES, DAY_TEAM, P, require
 
 Status = DayTeamAttendance.Status
@@ -264,7 +263,7 @@ def _save_week(service, monday, rows, data, existing, teaching):
 @staff_required(*CLIENT_ROLES)
 def timetable(request):
     service = request.user.service
-    TimetableSlot.ensure_default(service)  # the seed's timetable, written on first sight
+    TimetableSlot.ensure_default(service)  # the annual report's timetable, written on first sight
     slots = list(TimetableSlot.objects.filter(service=service))
     days = [(label, [s for s in slots if s.weekday == number])
             for number, label in TimetableSlot.WEEKDAYS]
