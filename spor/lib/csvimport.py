@@ -273,7 +273,7 @@ def save(obj, fields: dict, column_of: dict | None = None, changed=False) -> str
     return outcome
 
 
-def run_import(folder: Path, files: list[CsvFile], service) -> ImportContext:
+def run_import(folder: Path, files: list[CsvFile], service, after=None) -> ImportContext:
     """Import every known file of `folder` in one transaction; roll back on any problem.
 
     `service()` gives the service to import into. It is called inside the transaction, so
@@ -309,6 +309,8 @@ def run_import(folder: Path, files: list[CsvFile], service) -> ImportContext:
             ctx.keys.drop()
             if ctx.problems:
                 raise Rollback
+            if after is not None:
+                after(ctx)  # in the transaction: derived state is stored with the rows
     except Rollback:
         pass
     return ctx
