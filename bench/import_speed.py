@@ -151,7 +151,7 @@ def run_import(folder: Path, service: str) -> dict:
 
 def step(*args) -> dict:
     """Run one step of this script as a process of its own, for its own peak memory."""
-    result = subprocess.run([sys.executable, __file__, "--step", *args], capture_output=True,
+    result = subprocess.run([sys.executable, __file__, "--step", *args], capture_output=True,  # noqa: S603 (this script)
                             text=True, check=False, env=os.environ)
     if result.returncode:
         sys.exit(f"{args[0]} failed:\n{result.stdout}\n{result.stderr[-3000:]}")
