@@ -17,7 +17,8 @@ rating after the intake on those terms, one fit per percentile, so the band need
 assumption of normal, equal spread: ORS totals are bounded by 0 and 40 and skewed near the
 ends. A natural spline is linear beyond its outer knots, which is how the model
 extrapolates to intakes the service has few or none of; the band widens where the courses
-near the intake are few (`counts`, see `Trajectory.grid`). Every band is then made to hold what a band must:
+near the intake are few (`counts`, see `Trajectory.grid`). Every band is then made to
+hold what a band must:
 totals within 0–40, a higher intake never expects less (the running maximum over the
 intake), and low ≤ mid ≤ high (sorted, as Chernozhukov, Fernández-Val & Galichon 2010 do
 for crossing quantile curves).
@@ -173,7 +174,7 @@ class Trajectory:
             if not (isinstance(found, list) and (not found or 3 <= len(found) <= 7)
                     and all(_number(v) and (1 if key == "session_knots" else 0) <= v <= high
                             for v in found)
-                    and all(a < b for a, b in zip(found, found[1:]))):
+                    and all(a < b for a, b in zip(found, found[1:], strict=False))):
                 errors[key] = _("3 to 7 rising numbers from %(low)s to %(high)s are "
                                 "required") % {"low": 1 if key == "session_knots" else 0,
                                                "high": high}

@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from spor.clients.models import Client
 from spor.lib.testing import PersonaTestCase
 from spor.measures import expected
-from spor.measures.trajectory import learn
 from spor.measures.models import AllianceRule, ExpectedCourse, Licence, Norm, PlanChange
 from spor.measures.tests.helpers import TODAY, course_with, rate
+from spor.measures.trajectory import learn
 from spor.treatment.models import Course, Session
 
 

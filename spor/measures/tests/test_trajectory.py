@@ -80,7 +80,7 @@ class LearnedCourseTests(SimpleTestCase):
         model = Trajectory(learn(series, max_session=6))
         for session in (2, 5, 9):
             bands = [model.band(x, session) for x in INTAKES[::10]]
-            for lower, higher in zip(bands, bands[1:]):
+            for lower, higher in zip(bands, bands[1:], strict=False):
                 self.assertLessEqual(lower.mid, higher.mid)
             for band in bands:
                 self.assertTrue(0 <= band.low <= band.mid <= band.high <= 40)
