@@ -55,7 +55,7 @@ def search(request):
 def new_anonymous(request):
     service = request.user.service
     form = NewAnonymousContactForm(request.POST or None, service=service, initial={
-        "team": _my_team(request.user), "request_date": today(), "start_date": today()})
+        "team": _my_team(request.user), "request_date": today()})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             client = form.save()

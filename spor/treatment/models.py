@@ -333,6 +333,18 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
 
+    @property
+    def attended(self) -> bool:
+        return self.attendance == self.Attendance.ATTENDED
+
+    def start_course_if_waiting(self) -> None:
+        """The first attended session starts a course that was waiting: the treatment
+        guarantee is measured to that day."""
+        course = self.course
+        if course.is_waiting and self.attended:
+            course.start_date = self.date
+            course.save(update_fields=["start_date"])
+
     def clean(self):
         errors = {}
         course = self.course

@@ -159,13 +159,20 @@ def _course_subform(request, course, form_class, instance, what, title, initial=
         with transaction.atomic():
             obj = form.save()
             log_access(request.user, course.client, what, P.REGISTRATION)
-        messages.success(request, _("Saved."))
         if isinstance(obj, Session) and Course.objects.with_session_counts().get(
                 pk=course.pk).decision_due:
+            messages.success(request, _("Saved."))
             messages.warning(request, _(
                 "This was anonymous session number %(n)s. Decide with the young person "
                 "how to go on.") % {"n": course.client.service.anonymous_session_limit})
             return redirect("course_decision", course=course.pk)
+        if isinstance(obj, Session) and instance is None and obj.attended:
+            # The ratings are the next step of a session: ORS at the start, SRS at the end.
+            messages.success(request, _("The session is registered. Next: the young person "
+                                        "rates how things are going (ORS) at the start and "
+                                        "the session (SRS) at the end."))
+            return redirect("fit_session", session=obj.pk)
+        messages.success(request, _("Saved."))
         return redirect("course_detail", course=course.pk)
     log_access(request.user, course.client, what, P.REGISTRATION)
     return render(request, "treatment/form.html", {

@@ -67,6 +67,12 @@ class AnonymousClientTests(PersonaTestCase):
         course = client.courses.get()
         self.assertEqual((course.kind, course.clinician), (Course.Kind.ANONYMOUS, self.alice))
 
+    def test_the_first_session_is_empty_on_a_new_contact_while_the_young_person_waits(self):
+        self.login(self.alice)
+        form = self.client.get(reverse("client_new_anonymous")).context["form"]
+        self.assertIsNone(form["start_date"].value())
+        self.assertIsNotNone(form["request_date"].value())
+
     def test_the_anonymous_form_refuses_young_people_over_the_age_limit(self):
         self.login(self.alice)
         response = self.client.post(reverse("client_new_anonymous"), {

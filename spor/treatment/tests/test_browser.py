@@ -21,11 +21,16 @@ class AnonymousCounsellingInTheBrowserTests(BrowserTestCase):
         page.get_by_text("Den anonyme henvendelse er registreret.").wait_for()
         self.assertIn("Nova", page.locator("h1").inner_text())
 
+        self.assertEqual(page.locator("#id_start_date").count(), 0)
+        client_page = page.url
         for number in range(1, 6):
+            page.goto(client_page)
             page.get_by_role("link", name="Registrér samtale").first.click()
             page.select_option("#id_kind", "individual")
             page.get_by_role("button", name="Gem").click()
             page.wait_for_load_state()
+            if number < 5:  # the ratings are offered as the next step
+                page.get_by_text("Næste skridt").wait_for()
         page.get_by_text("Dette var anonym samtale nummer 5").wait_for()
         self.assertEqual(page.locator("h1").inner_text(), "Hvordan fortsætter I sammen?")
         self.assertIn("under 18", page.content())

@@ -84,10 +84,33 @@ class SessionRuleTests(PersonaTestCase):
             "duration_min": 60, "staff": [self.alice.pk, self.carl.pk],
             "participants": [self.ida_mother.pk], "others_present": "UU-vejleder",
             "note": "Mor deltog."})
-        self.assertRedirects(response, reverse("course_detail", args=[self.ida_course.pk]))
         session = self.ida_course.sessions.get(date=datetime.date(2026, 11, 20))
+        # The next step of an attended session is its ratings: ORS first, SRS last.
+        self.assertRedirects(response, reverse("fit_session", args=[session.pk]),
+                             fetch_redirect_response=False)
+        self.assertContains(self.client.get(response["Location"]), "Næste skridt")
         self.assertEqual(set(session.staff.all()), {self.alice, self.carl})
         self.assertEqual(list(session.participants.all()), [self.ida_mother])
+
+    def test_a_missed_session_goes_back_to_the_course(self):
+        self.login(self.alice)
+        response = self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
+            "date": "2026-11-20", "kind": "individual", "attendance": "no_show"})
+        self.assertRedirects(response, reverse("course_detail", args=[self.ida_course.pk]))
+
+    def test_the_first_attended_session_starts_a_waiting_course(self):
+        self.anon_course.sessions.all().delete()
+        Course.objects.filter(pk=self.anon_course.pk).update(
+            start_date=None, request_date=datetime.date(2026, 11, 2))
+        self.login(self.alice)
+        self.client.post(reverse("session_new", args=[self.anon_course.pk]), {
+            "date": "2026-11-10", "kind": "individual", "attendance": "cancelled"})
+        self.anon_course.refresh_from_db()
+        self.assertIsNone(self.anon_course.start_date)
+        self.client.post(reverse("session_new", args=[self.anon_course.pk]), {
+            "date": "2026-11-16", "kind": "individual", "attendance": "attended"})
+        self.anon_course.refresh_from_db()
+        self.assertEqual(self.anon_course.start_date, datetime.date(2026, 11, 16))
 
     def test_a_bad_session_names_its_fields(self):
         self.login(self.alice)
@@ -137,8 +160,9 @@ class AnonymousLimitTests(PersonaTestCase):
         response = self.client.post(url, {"decision": "continue",
                                           "decision_parents": "informed"})
         self.assertRedirects(response, reverse("course_detail", args=[self.anon_course.pk]))
-        self.assertRedirects(self.register(23),
-                             reverse("course_detail", args=[self.anon_course.pk]))
+        sixth = self.register(23)
+        self.assertRedirects(sixth, reverse("fit_session", args=[
+            self.anon_course.sessions.latest("date").pk]), fetch_redirect_response=False)
 
     def test_an_adult_decision_needs_no_parents(self):
         adult = Client.objects.create(service=self.service, team=self.team_a,
