@@ -11,3 +11,7 @@ urlpatterns = [
     path("", include("spor.reports.urls")),
     path("", include("spor.public.urls")),
 ]
+
+handler403 = "spor.errors.permission_denied"
+handler404 = "spor.errors.page_not_found"
+handler500 = "spor.errors.server_error"
