@@ -205,6 +205,22 @@ class Course(models.Model):
             return False
         return self.attended_count() >= self.client.service.anonymous_session_limit
 
+    def end_counselling_it_follows(self) -> list["Course"]:
+        """An enrolled course ends the client's active anonymous counselling, as
+        "continued in an enrolled course", on the day the new course begins."""
+        if self.is_anonymous or self.client.anonymous:
+            return []
+        day = self.start_date or self.request_date
+        ended = []
+        for course in self.client.courses.active().filter(kind=self.Kind.ANONYMOUS):
+            last = course.sessions.aggregate(d=Max("date"))["d"]
+            course.end_date = max(filter(None, [day, last, course.start_date,
+                                                course.request_date]))
+            course.end_reason = self.EndReason.ENROLLED
+            course.save(update_fields=["end_date", "end_reason"])
+            ended.append(course)
+        return ended
+
     def parents_must_be_told(self, on: datetime.date | None = None) -> bool:
         return self.client.may_be_under(18, on or today())
 

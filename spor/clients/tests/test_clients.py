@@ -152,7 +152,8 @@ class ConversionTests(PersonaTestCase):
         response = self.client.post(reverse("client_convert", args=[self.anon.pk]), {
             "first_name": "Rasmus", "last_name": "Holm", "cpr": "010209-4123",
             "gender": "male", "team": self.team_a.pk})
-        self.assertRedirects(response, reverse("client_detail", args=[self.anon.pk]))
+        # The counselling goes on in an enrolled course, which is opened next.
+        self.assertRedirects(response, reverse("course_new", args=[self.anon.pk]))
         rasmus = Client.objects.get(pk=self.anon.pk)
         self.assertFalse(rasmus.anonymous)
         self.assertEqual((rasmus.converted_by, rasmus.birth_year), (self.alice, 2009))

@@ -186,6 +186,43 @@ class AnonymousLimitTests(PersonaTestCase):
         self.assertRedirects(response, reverse("client_convert", args=[self.anon.pk]))
         self.assertContains(self.register(23), "ikke flere anonyme samtaler")
 
+    def test_a_converted_young_person_is_led_to_open_the_course_which_ends_counselling(self):
+        self.anon_course.decision = Course.Decision.ENROL
+        self.anon_course.save()
+        self.login(self.alice)
+        response = self.client.post(reverse("client_convert", args=[self.anon.pk]), {
+            "first_name": "Rasmus", "last_name": "Ræv", "gender": "male",
+            "cpr": "010209-4123", "team": self.team_a.pk})
+        self.assertRedirects(response, reverse("course_new", args=[self.anon.pk]),
+                             fetch_redirect_response=False)
+        # Until the course is opened, the caseload says so.
+        self.assertContains(self.client.get(reverse("caseload")), "Indskriv: opret forløbet")
+        form = self.client.get(reverse("course_new", args=[self.anon.pk])).context["form"]
+        self.assertEqual(form["kind"].value(), "individual")
+        response = self.client.post(reverse("course_new", args=[self.anon.pk]), {
+            "kind": "individual", "team": self.team_a.pk, "clinician": self.alice.pk,
+            "start_date": "2026-02-10", "referral": "self", "main_substance": "cannabis"})
+        course = self.anon.courses.get(kind="individual")
+        self.assertRedirects(response, reverse("goal_new", args=[course.pk]),
+                             fetch_redirect_response=False)
+        self.anon_course.refresh_from_db()
+        self.assertEqual((self.anon_course.end_date, self.anon_course.end_reason),
+                         (datetime.date(2026, 2, 10), "enrolled"))
+        self.assertEqual(self.anon_course.sessions.count(), 2)  # the history stays
+        caseload = self.client.get(reverse("caseload")).content.decode()
+        self.assertIn("Ingen målsætninger registreret", caseload)
+        self.assertIn("den unges eget samtykke", caseload)
+        self.assertIn("en forælders samtykke", caseload)
+
+    def test_a_decision_to_enrol_on_a_still_anonymous_young_person_is_due(self):
+        self.anon_course.decision = Course.Decision.ENROL
+        self.anon_course.save()
+        self.login(self.alice)
+        self.assertContains(self.client.get(reverse("caseload")),
+                            "Indskriv: registrér hvem den unge er")
+        self.assertContains(self.client.get(reverse("course_detail", args=[
+            self.anon_course.pk])), reverse("client_convert", args=[self.anon.pk]))
+
     def test_the_limit_is_a_setting_of_the_service(self):
         self.service.anonymous_session_limit = 3
         self.service.save()
