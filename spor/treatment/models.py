@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -224,14 +225,16 @@ class Course(models.Model):
     def parents_must_be_told(self, on: datetime.date | None = None) -> bool:
         return self.client.may_be_under(18, on or today())
 
-    def followups_due(self, day: datetime.date | None = None) -> list[int]:
-        """Follow-up months (3, 9, 12) that are due and not yet recorded."""
+    def followups_due(self, day: datetime.date | None = None) -> list["DueFollowUp"]:
+        """Follow-ups (3, 9, 12 months) that are due and not yet recorded, with the day
+        each fell due and whether it is overdue (more than FollowUp.GRACE_DAYS after)."""
         if self.end_date is None:
             return []
         day = day or today()
         done = {f.months for f in self.followups.all()}
-        return [m for m in FollowUp.MONTHS
-                if m not in done and add_months(self.end_date, m) <= day]
+        grace = datetime.timedelta(days=FollowUp.GRACE_DAYS)
+        return [DueFollowUp(m, on, day > on + grace) for m in FollowUp.MONTHS
+                if m not in done and (on := add_months(self.end_date, m)) <= day]
 
     def clean(self):
         errors = {}
@@ -398,10 +401,18 @@ class Session(models.Model):
                 "decision": course.get_decision_display()})
 
 
+class DueFollowUp(NamedTuple):
+    months: int
+    due_on: datetime.date
+    overdue: bool
+
+
 class FollowUp(models.Model):
     """An observation 3, 9 or 12 months after a course ended."""
 
     MONTHS = (3, 9, 12)
+    # Days after the due day before a follow-up not yet recorded is marked overdue.
+    GRACE_DAYS = 30
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     course = models.ForeignKey(Course, models.CASCADE, related_name="followups")

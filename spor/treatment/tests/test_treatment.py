@@ -61,10 +61,19 @@ class CourseRuleTests(PersonaTestCase):
     def test_follow_ups_are_due_3_9_and_12_months_after_the_end(self):
         course = self.course(end_date=datetime.date(2026, 2, 27))
         course.save()
-        self.assertEqual(course.followups_due(), [3, 9])
+        self.assertEqual(course.followups_due(), [
+            (3, datetime.date(2026, 5, 27), True), (9, datetime.date(2026, 11, 27), False)])
         FollowUp.objects.create(course=course, months=3, observed_on=datetime.date(2026, 6, 1),
                                 use="stopped")
-        self.assertEqual(course.followups_due(), [9])
+        self.assertEqual([due.months for due in course.followups_due()], [9])
+
+    def test_the_caseload_shows_when_each_follow_up_fell_due_and_marks_it_overdue(self):
+        Course.objects.filter(pk=self.ida_course.pk).update(end_date=datetime.date(2026, 2, 27))
+        self.login(self.alice)
+        page = self.client.get(reverse("caseload")).content.decode()
+        self.assertIn("3 måneder: for sent (skulle laves 27.05.2026)", page)
+        self.assertIn("9 måneder: skal laves fra 27.11.2026", page)
+        self.assertIn('class="tag bad"', page)
 
 
 @time_machine.travel(TODAY)
