@@ -176,6 +176,7 @@ SPOR_PUBLIC_PAGE_CACHE_SECONDS = envint("SPOR_PUBLIC_PAGE_CACHE_SECONDS", 600)
 SPOR_PUBLIC_BROWSER_CACHE_SECONDS = envint("SPOR_PUBLIC_BROWSER_CACHE_SECONDS", 60)
 SPOR_PUBLIC_VIDEO_HOSTS = envlist("SPOR_PUBLIC_VIDEO_HOSTS",
                                   "youtube.com,youtu.be,vimeo.com,tiktok.com")
+# Used by every limit per address (spor.lib.ratelimit.client_address).
 SPOR_TRUSTED_PROXIES = envint("SPOR_TRUSTED_PROXIES", 0)
 
 # The app API (spor.tracking): requests a minute per device token, and pairing attempts a

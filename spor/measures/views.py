@@ -4,7 +4,6 @@ import json
 import segno
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
@@ -21,6 +20,7 @@ from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
+from spor.lib.ratelimit import over_limit
 from spor.measures import conf, expected, instruments
 from spor.measures.curve import curve_svg
 from spor.measures.fit import ChangeClass
@@ -245,17 +245,9 @@ def course_fit_pdf(request, course):
 # The young person or parent: rating without a login -----------------------------------
 
 def _rate_limited(request) -> bool:
-    """Count requests per network address in a window; True once over the limit."""
-    key = "fit-rate:" + request.META.get("REMOTE_ADDR", "")
-    if cache.add(key, 1, conf.RATE_WINDOW_SECONDS):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, conf.RATE_WINDOW_SECONDS)
-            count = 1
-    return count > conf.get("SPOR_RATING_RATE_LIMIT")
+    """Requests per network address in a window, page views and answers alike."""
+    return bool(over_limit(request, "rating", conf.get("SPOR_RATING_RATE_LIMIT"),
+                           conf.RATE_WINDOW_SECONDS))
 
 
 def _closed(request, reason, status):

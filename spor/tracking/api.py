@@ -11,12 +11,10 @@ import datetime
 import decimal
 import logging
 import re
-import time
 import uuid
 from typing import Annotated, Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,7 +28,7 @@ from ninja.security import HttpBearer
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from spor.audit.models import AccessLog, log_access
-from spor.public.spam import client_address
+from spor.lib.ratelimit import hit, over_limit
 from spor.tracking import ors
 from spor.tracking.models import (
     MAXIMUM,
@@ -111,20 +109,6 @@ UNAVAILABLE = {503: Error}
 
 # Authentication and rate limits --------------------------------------------------------
 
-def over_rate(key: str, limit: int) -> int | None:
-    """Count one request in this minute's window; seconds to wait when over the limit."""
-    now = time.time()
-    window = int(now // 60)
-    full = f"api:rate:{key}:{window}"
-    cache.add(full, 0, timeout=61)
-    try:
-        count = cache.incr(full)
-    except ValueError:  # evicted between add and incr
-        cache.set(full, 1, timeout=61)
-        count = 1
-    return int(60 - now % 60) + 1 if count > limit else None
-
-
 class DeviceToken(HttpBearer):
     """A paired device's token: `Authorization: Bearer spor_…`."""
 
@@ -132,7 +116,7 @@ class DeviceToken(HttpBearer):
         device = Device.for_token(token)
         if device is None:
             return None
-        wait = over_rate(f"device:{device.pk}", requests_per_minute())
+        wait = hit("api:device", str(device.pk), requests_per_minute(), 60)
         if wait:
             raise ApiError(429, "Too many requests with this token; wait and try again.",
                            headers={"Retry-After": str(wait)})
@@ -365,7 +349,7 @@ SINCE_DAY = Query(None, description="Only ratings of sessions on or after this d
           summary="Exchange a pairing code for a device token")
 def pair(request, body: PairIn):
     only_params(request)
-    wait = over_rate(f"pair:{client_address(request)}", pairings_per_minute())
+    wait = over_limit(request, "api:pair", pairings_per_minute(), 60)
     if wait:
         raise ApiError(429, "Too many pairing attempts; wait and try again.",
                        headers={"Retry-After": str(wait)})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_service_programme_and_statistics_rules'),
+        ('accounts', '0003_second_factor_enrolment_and_account_events'),
     ]
 
     operations = [
