@@ -9,15 +9,14 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spor.accounts.decorators import staff_required
 from spor.accounts import tablet
+from spor.accounts.decorators import staff_required
 from spor.accounts.forms import (
     EnrolmentCodeForm,
     FreshSecondFactorForm,

@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='tablet_pin',
-            field=models.CharField(blank=True, editable=False, max_length=128, verbose_name='tablet PIN'),
+            field=models.CharField(blank=True, editable=False, max_length=128,
+                                   verbose_name='tablet PIN'),
         ),
     ]
