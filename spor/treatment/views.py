@@ -12,6 +12,7 @@ from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
 from spor.clients.models import Consent
 from spor.lib.dates import today
+from spor.measures.fit import severity
 from spor.measures.progress import alarms_for
 from spor.treatment.access import (
     get_course_for_user,
@@ -46,8 +47,9 @@ def caseload(request):
     for course in courses:
         course.due = _due(course, day)
         course.alarms = alarms[course.pk]
-    # FIT alarms first: the young person may be getting worse or the alliance failing.
-    courses.sort(key=lambda c: (not c.alarms, not c.due, c.client.display_name.lower()))
+    # The most serious signal first: a young person getting worse before one below the
+    # expected course, before a weak alliance, before no change; then anything due.
+    courses.sort(key=lambda c: (severity(c.alarms), not c.due, c.client.display_name.lower()))
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=day.replace(year=day.year - 2), end_date__isnull=False)
     if scope != "team":
