@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
-from spor.measures import conf, instruments
+from spor.lib.dates import future_errors, today
+from spor.measures import instruments
 from spor.measures.fit import model_from
 
 OUTCOME_CHOICES = [("ORS", "ORS"), ("CORS", "CORS")]
@@ -65,8 +65,8 @@ class Licence(models.Model):
     def clean(self):
         if self.valid_until and self.granted_on and self.valid_until < self.granted_on:
             raise ValidationError({"valid_until": _("The licence ends before it was granted.")})
-        if self.granted_on and self.granted_on > today():
-            raise ValidationError({"granted_on": _("The date is in the future.")})
+        if errors := future_errors(granted_on=self.granted_on):
+            raise ValidationError(errors)
 
 
 class InEffect(models.QuerySet):
@@ -332,9 +332,9 @@ class RatingInvite(models.Model):
         cls.objects.filter(session=session, instrument=instrument, rater=rater,
                            used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         if mode == cls.Mode.HANDOVER:
-            lifetime = datetime.timedelta(minutes=conf.get("SPOR_HANDOVER_MINUTES"))
+            lifetime = datetime.timedelta(minutes=settings.SPOR_HANDOVER_MINUTES)
         else:
-            lifetime = datetime.timedelta(hours=conf.get("SPOR_RATING_LINK_HOURS"))
+            lifetime = datetime.timedelta(hours=settings.SPOR_RATING_LINK_HOURS)
         token = secrets.token_urlsafe(24)
         invite = cls.objects.create(token_hash=cls.hash(token), session=session,
                                     instrument=instrument, rater=rater, mode=mode,
@@ -404,7 +404,7 @@ class ExpectedCourse(models.Model):
     @property
     def is_ready(self) -> bool:
         """Enough data to draw a band (a model from a file is trusted as licensed)."""
-        return self.from_file or self.n_courses >= conf.get("SPOR_EXPECTED_MIN_COURSES")
+        return self.from_file or self.n_courses >= settings.SPOR_EXPECTED_MIN_COURSES
 
     def model(self):
         return model_from(self.kind, self.params)

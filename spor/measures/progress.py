@@ -14,9 +14,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from spor.measures import conf, instruments
+from spor.measures import instruments
 from spor.measures.fit import (
     CEILING,
     Alarm,
@@ -178,8 +179,8 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
     own = fit.own
     fit.norm = intake_norm(norms, course)
     if own:
-        fit.doubtful = zigzags([p.total for p in own], conf.get("SPOR_ZIGZAG_SWINGS"),
-                               conf.get("SPOR_ZIGZAG_POINTS"))
+        fit.doubtful = zigzags([p.total for p in own], settings.SPOR_ZIGZAG_SWINGS,
+                               settings.SPOR_ZIGZAG_POINTS)
     fit.band, fit.band_note = _band(own, sessions, expected)
     rci = fit.norm.reliable_change if fit.norm else None
     if course.end_date is None:
@@ -216,7 +217,7 @@ def _band(own, sessions, expected) -> tuple[list, str]:
     if not expected.is_ready:
         return [], _("No expected course yet: it rests on %(n)s closed courses with ratings, "
                      "and is drawn from %(min)s.") % {
-            "n": expected.n_courses, "min": conf.get("SPOR_EXPECTED_MIN_COURSES")}
+            "n": expected.n_courses, "min": settings.SPOR_EXPECTED_MIN_COURSES}
     intake = own[0]
     if tenths(intake.total) > CEILING * 10:
         return [], _("No expected course: the first rating is above %(ceiling)s, which leaves "

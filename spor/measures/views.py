@@ -2,6 +2,7 @@ import datetime
 import json
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
 from spor.lib.ratelimit import over_limit
-from spor.measures import conf, expected, instruments
+from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
 from spor.measures.fit import ChangeClass
 from spor.measures.forms import (
@@ -244,10 +245,13 @@ def course_fit_pdf(request, course):
 
 # The young person or parent: rating without a login -----------------------------------
 
+RATE_WINDOW_SECONDS = 600  # the window of SPOR_RATING_RATE_LIMIT
+
+
 def _rate_limited(request) -> bool:
     """Requests per network address in a window, page views and answers alike."""
-    return bool(over_limit(request, "rating", conf.get("SPOR_RATING_RATE_LIMIT"),
-                           conf.RATE_WINDOW_SECONDS))
+    return bool(over_limit(request, "rating", settings.SPOR_RATING_RATE_LIMIT,
+                           RATE_WINDOW_SECONDS))
 
 
 def _closed(request, reason, status):
@@ -344,7 +348,7 @@ def settings_page(request):
         "norms": norms, "rules": AllianceRule.objects.in_effect(service),
         "outcome_measures": ["ORS", "CORS"], "alliance_measures": ["SRS", "CSRS", "GSRS"],
         "expected": ExpectedCourse.objects.filter(service=service).first(),
-        "min_courses": conf.get("SPOR_EXPECTED_MIN_COURSES"), "file_form": ModelFileForm()})
+        "min_courses": settings.SPOR_EXPECTED_MIN_COURSES, "file_form": ModelFileForm()})
 
 
 @staff_required(ADMIN)

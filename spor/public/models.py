@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
 
-# The seed's service never says it, and neither does its page (see DESIGN.md, "Words").
+# The service of the annual report (DESIGN.md) never says it, and neither does its page (see DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
 PHONE = re.compile(r"^\+?\d{8,15}$")
 

@@ -16,6 +16,7 @@ from django.views.decorators.gzip import gzip_page
 from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
+from spor.lib.dates import short
 from spor.lib.ratelimit import over_limit
 from spor.public import markup, media, pagecache
 from spor.public.access import (
@@ -319,7 +320,7 @@ def request_convert(request, talk_request):
     messages.success(request, _(
         "%(name)s is now an anonymous contact waiting to start. The contact details stay "
         "here, not on the young person, until %(day)s.") % {
-        "name": talk.nickname, "day": talk.erase_on.strftime("%d.%m.%Y")})
+        "name": talk.nickname, "day": short(talk.erase_on)})
     return redirect("talk_request", talk_request=talk.pk)
 
 

@@ -1,13 +1,28 @@
-"""The FIT panel on the client and course pages: `{% load fit %}{% fit_panel client %}` or
-`{% fit_panel course=course %}`. The page's view has checked access and logged it; the
-panel reads a fixed number of queries however many sessions there are."""
+"""FIT on the pages of treatment and clients, which do not import measures: the panel on
+the client and course pages (`{% load fit %}{% fit_panel client %}` or
+`{% fit_panel course=course %}`) and the caseload's alarms (`{% with_alarms %}`). The
+page's view has checked access and logged it; each reads a fixed number of queries however
+many sessions there are."""
 
 from django import template
 
 from spor.measures.curve import curve_svg
-from spor.measures.progress import course_fits
+from spor.measures.fit import severity
+from spor.measures.progress import alarms_for, course_fits
 
 register = template.Library()
+
+
+@register.simple_tag
+def with_alarms(courses, service):
+    """The courses with their open FIT `alarms`, the most serious signal first: a young
+    person getting worse before one below the expected course, before a weak alliance,
+    before no change (fit.SEVERITY). Within each rank the view's order stays.
+    `{% with_alarms courses user.service as courses %}`"""
+    alarms = alarms_for(courses, service)
+    for course in courses:
+        course.alarms = alarms[course.pk]
+    return sorted(courses, key=lambda c: severity(c.alarms))
 
 
 @register.inclusion_tag("measures/_panel.html")
