@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "spor.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spor.accounts.middleware.DanishFirstMiddleware",
@@ -88,12 +89,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
-CACHES = {"default": (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-     "LOCATION": os.environ["REDIS_URL"]}
+# Drawn charts (spor.lib.charts.cached) have a cache of their own, so that they never push
+# rate limits out.
+CACHES = {
+    alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}
     if os.environ.get("REDIS_URL") else
-    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-)}
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias,
+     "OPTIONS": {"MAX_ENTRIES": entries}}
+    for alias, prefix, entries in (("default", "", 300), ("charts", "charts", 2000))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -134,11 +139,39 @@ SESSION_COOKIE_HTTPONLY = True
 HTTPS = envbool("SPOR_HTTPS", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Rating and survey links carry their token in the address: never send it elsewhere.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]  # load balancers ask over plain HTTP
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The HSTS preload list takes whole registrable domains; Spor runs on a municipality's
+# subdomain, which cannot be submitted alone.
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
+
+# Every page: scripts, styles, pictures, sounds and fonts from Spor itself only, no inline
+# script, no plugins, no framing, forms sent only here (ContentSecurityPolicyMiddleware).
+# Two fixed inline style sheets are allowed by their hash, not by "unsafe-inline": the
+# page for young people (no second round trip on a weak connection) and the statistics
+# (which also work as one saved HTML file).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CONTENT_SECURITY_POLICY_INLINE_STYLES = ["public/_style.css", "reports/_report.css"]
+# Spor uses none of these browser features; no page of it or in it may ask for them.
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), midi=(), display-capture=(), "
+                      "browsing-topics=()")
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]

@@ -148,11 +148,6 @@ def course_fits(courses, service, scope=None) -> dict:
             for c in courses}
 
 
-def alarms_for(courses, service) -> dict:
-    """The open alarms of each course (with `client` loaded), by course id. Five queries."""
-    return {pk: fit.alarms for pk, fit in course_fits(courses, service).items()}
-
-
 def _course_fit(course, sessions, points, norms, rules, expected, service) -> CourseFit:
     points.sort(key=lambda p: (p.date, p.created_at))
     outcome, alliance = defaultdict(list), defaultdict(list)

@@ -19,7 +19,8 @@ VISITOR, OTHER = "203.0.113.7", "198.51.100.23"
 PAGES = {
     "rating link": lambda c, ip: c.get("/r/guess/", HTTP_X_FORWARDED_FOR=ip),
     "parent survey": lambda c, ip: c.get("/parent-survey/guess/", HTTP_X_FORWARDED_FOR=ip),
-    "app pairing": lambda c, ip: c.post("/api/v1/pairing", json.dumps({"code": "ABCD-1234", "device_name": "Test"}),
+    "app pairing": lambda c, ip: c.post("/api/v1/pairing",
+                                        json.dumps({"code": "ABCD-1234", "device_name": "T"}),
                                         content_type="application/json",
                                         HTTP_X_FORWARDED_FOR=ip),
 }

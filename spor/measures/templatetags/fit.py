@@ -8,7 +8,8 @@ from django import template
 
 from spor.measures.curve import curve_svg
 from spor.measures.fit import severity
-from spor.measures.progress import alarms_for, course_fits
+from spor.measures.models import FitState
+from spor.measures.progress import course_fits
 
 register = template.Library()
 
@@ -17,11 +18,14 @@ register = template.Library()
 def with_alarms(courses, service):
     """The courses with their open FIT `alarms`, the most serious signal first: a young
     person getting worse before one below the expected course, before a weak alliance,
-    before no change (fit.SEVERITY). Within each rank the view's order stays.
+    before no change (fit.SEVERITY). Within each rank the view's order stays. One
+    query: the alarms are the courses' stored FIT state (state.py).
     `{% with_alarms courses user.service as courses %}`"""
-    alarms = alarms_for(courses, service)
+    states = {s.course_id: s for s in FitState.objects.filter(
+        course__in=[c.pk for c in courses]).only("course", "alarms")}
     for course in courses:
-        course.alarms = alarms[course.pk]
+        found = states.get(course.pk)
+        course.alarms = found.alarm_list if found else []
     return sorted(courses, key=lambda c: severity(c.alarms))
 
 
