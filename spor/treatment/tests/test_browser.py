@@ -104,3 +104,24 @@ class EnrolmentAfterAnonymousCounsellingInTheBrowserTests(BrowserTestCase):
         row = page.locator("tr", has_text="Individuelt forløb")
         self.assertIn("samtykke", row.inner_text())
         self.assertEqual(page.locator("tr", has_text="Anonym rådgivning").count(), 0)
+
+
+class StaffPagesOnAPhoneTests(BrowserTestCase):
+    viewport = {"width": 390, "height": 844}
+
+    def setUp(self):
+        super().setUp()
+        service = Service.objects.create(name="Helsingung")
+        team = Team.objects.create(service=service, name="Rådgivning")
+        make_user(service, "alice", User.Role.CLINICIAN, [team])
+
+    def test_the_menu_is_one_line_the_page_fits_and_form_targets_are_44_px(self):
+        self.log_in("alice")
+        page = self.page
+        self.visit("/caseload/")
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390)
+        self.assertLess(page.locator("header.top nav").bounding_box()["height"], 44)
+        self.visit("/clients/new/anonymous/")
+        for selector in ("#id_gender", "#id_pseudonym", "button[type=submit].primary"):
+            self.assertGreaterEqual(page.locator(selector).bounding_box()["height"], 43.5,
+                                    selector)
