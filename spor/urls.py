@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("spor.programmes.urls")),
     path("", include("spor.reports.urls")),
     path("", include("spor.public.urls")),
+    path("", include("spor.operations.urls")),
 ]
 
 handler403 = "spor.errors.permission_denied"

@@ -7,9 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +16,11 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
 from spor.accounts import tablet
-from spor.accounts.decorators import staff_required
+from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
+from spor.lib.pdf import pdf_response, render_pdf
 from spor.lib.ratelimit import over_limit
 from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
@@ -58,12 +58,6 @@ def _defaults(session):
     age = session.course.client.age_on(session.date)
     return (instruments.outcome_for(age),
             instruments.alliance_for(age, group=session.kind == "group"))
-
-
-def _not_post(request):
-    """POST-only actions answer other methods after the access check, so that an outsider
-    learns nothing from the status code (404 before 405)."""
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
 
 
 # Staff: one session's ratings ----------------------------------------------------------
@@ -179,7 +173,7 @@ def handover(request, session):
     the tablet is locked to the form until the PIN (or a full login) takes it back;
     without one the clinician is logged out and logs in again afterwards."""
     session = get_session_for_user(request.user, session)
-    if (refused := _not_post(request)) is not None:
+    if (refused := not_post(request)) is not None:
         return refused
     issued = _invite(request, session, RatingInvite.Mode.HANDOVER)
     if issued is None:
@@ -200,7 +194,7 @@ def link(request, session):
     """A personal link and QR code for the young person's or a parent's own phone, shown
     once on the session's page."""
     session = get_session_for_user(request.user, session)
-    if (refused := _not_post(request)) is not None:
+    if (refused := not_post(request)) is not None:
         return refused
     issued = _invite(request, session, RatingInvite.Mode.LINK)
     if issued is not None:
@@ -229,18 +223,13 @@ def course_fit(request, course):
 @staff_required(*CLIENT_ROLES)
 def course_fit_pdf(request, course):
     """The curve and the table as a PDF for the record or a meeting, from the same chart."""
-    from weasyprint import HTML
-
     course = get_course_for_user(request.user, course)
     fit = course_fits([course], course.client.service)[course.pk]
-    html = render_to_string("measures/course_pdf.html", {
+    pdf = render_pdf("measures/course_pdf.html", {
         "course": course, "client": course.client, "fit": fit, "svg": curve_svg(fit, width=7),
-        "printed": timezone.localtime()}, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        "printed": timezone.localtime()}, request)
     log_access(request.user, course.client, gettext_noop("FIT curve (PDF)"), P.EXPORT)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="fit-{course.pk}.pdf"'
-    return response
+    return pdf_response(pdf, f"fit-{course.pk}.pdf", inline=True)
 
 
 # The young person or parent: rating without a login -----------------------------------
@@ -422,8 +411,8 @@ def alliance_rule_edit(request, instrument):
 
 @staff_required(ADMIN)
 def expected_refit(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    if (refused := not_post(request)) is not None:
+        return refused
     service = request.user.service
     upload = request.FILES.get("file")
     if upload is not None:

@@ -22,52 +22,21 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from spor.accounts.models import Team, may_see_clients, works_in
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
+from spor.lib.phone import clean_phone, format_phone
 
-# The service of the annual report (DESIGN.md) never says it, and neither does its page (see DESIGN.md, "Words").
+# The service of the annual report never says it, and neither does its page (see
+# DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
-PHONE = re.compile(r"^\+?\d{8,15}$")
-
-
-def normalise_phone(value: str) -> str:
-    """Digits with an optional leading +; "00" becomes "+". Raises on anything else."""
-    value = re.sub(r"[\s\-.()/]", "", value or "")
-    if value.startswith("00"):
-        value = "+" + value[2:]
-    if not PHONE.match(value):
-        raise ValidationError(_("Enter a phone number of 8 digits (or with +country code)."))
-    return value
-
-
-def format_phone(value: str) -> str:
-    """Danish numbers in pairs (12 34 56 78), others as stored."""
-    digits = value.removeprefix("+45") if len(value) == 11 else value
-    if len(digits) == 8 and digits.isdigit():
-        return " ".join(digits[i:i + 2] for i in range(0, 8, 2))
-    return value
+COUNSELLING = Team.Kind.COUNSELLING
 
 
 def _no_label(text: str, errors: dict, field: str) -> None:
     if text and LABEL.search(text):
         errors[field] = _("Young people do not see themselves in that word. Say "
                           "\"forbrug\" (use) or \"rusmidler\" (substances) instead.")
-
-
-def counselling_staff(user) -> bool:
-    """Leaders, and clinicians or teachers in a counselling team of their service.
-
-    Cached on the user object: a page asks more than once.
-    """
-    if not user.is_authenticated or not user.sees_clients or user.service_id is None:
-        return False
-    if user.is_leader:
-        return True
-    if not hasattr(user, "_counselling"):
-        from spor.accounts.models import Team
-
-        user._counselling = user.teams.filter(kind=Team.Kind.COUNSELLING).exists()
-    return user._counselling
 
 
 # The page ------------------------------------------------------------------------
@@ -126,11 +95,7 @@ class Page(models.Model):
 
     def clean(self):
         errors = {}
-        if self.phone:
-            try:
-                self.phone = normalise_phone(self.phone)
-            except ValidationError as e:
-                errors["phone"] = e.messages
+        clean_phone(self, errors)
         for field in ("title", "intro", "body", "opening_hours", "picture_alt", "address"):
             _no_label(getattr(self, field), errors, field)
         if errors:
@@ -190,11 +155,11 @@ class TalkRequestQuerySet(models.QuerySet):
         request has become a client, the client's scope decides who sees it."""
         from spor.clients.models import Client
 
-        if not user.is_authenticated or not user.sees_clients or user.service_id is None:
+        if not may_see_clients(user):
             return self.none()
         shown = Q(status=TalkRequest.Status.CONVERTED,
                   client__in=Client.objects.visible_to(user).values("pk"))
-        if counselling_staff(user):
+        if works_in(user, COUNSELLING):
             shown |= Q(status=TalkRequest.Status.NEW)
         return self.filter(shown, service_id=user.service_id)
 
@@ -297,10 +262,7 @@ class TalkRequest(models.Model):
             if not self.phone:
                 errors["phone"] = _("Write the number we should call or text.")
             else:
-                try:
-                    self.phone = normalise_phone(self.phone)
-                except ValidationError as e:
-                    errors["phone"] = e.messages
+                clean_phone(self, errors)
         elif self.reach == self.Reach.EMAIL and not self.email:
             errors["email"] = _("Write the e-mail address we should write to.")
         # Keep only what the young person chose: no stray number when they will call us.
@@ -428,7 +390,7 @@ class GalleryQuerySet(models.QuerySet):
 
     def moderated_by(self, user):
         """Posts the counselling team and leaders of the service review."""
-        if not counselling_staff(user):
+        if not works_in(user, COUNSELLING):
             return self.none()
         return self.filter(service_id=user.service_id)
 
