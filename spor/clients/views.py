@@ -23,7 +23,7 @@ from spor.clients.forms import (
 )
 from spor.clients.models import Client
 from spor.lib.dates import today
-from spor.treatment.models import Session
+from spor.treatment.models import Course, Session
 
 P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
@@ -52,7 +52,7 @@ def search(request):
 def new_anonymous(request):
     service = request.user.service
     form = NewAnonymousContactForm(request.POST or None, service=service, initial={
-        "team": _my_team(request.user), "request_date": today(), "start_date": today()})
+        "team": _my_team(request.user), "request_date": today()})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             client = form.save()
@@ -142,6 +142,10 @@ def convert(request, client):
                        P.CONVERSION)
         messages.success(request, _("The young person is now identified. Their anonymous "
                                     "sessions are kept in the history."))
+        if client.courses.active().filter(kind=Course.Kind.ANONYMOUS).exists():
+            messages.info(request, _("Now open the course. The anonymous counselling ends "
+                                     "when it starts."))
+            return redirect("course_new", client=client.pk)
         return redirect("client_detail", client=client.pk)
     log_access(request.user, client, gettext_noop("Conversion form"), P.CONVERSION)
     return render(request, "clients/form.html", {

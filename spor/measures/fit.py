@@ -120,8 +120,9 @@ class AlarmKind(models.TextChoices):
     WORSE = "worse", _("Reliably worse")
 
 
-# Most serious first: the order of the caseload.
-SEVERITY = (AlarmKind.WORSE, AlarmKind.OFF_TRACK, AlarmKind.NO_CHANGE, AlarmKind.ALLIANCE)
+# The most serious first: the young person getting worse than at intake, then falling
+# below the expected course, a weak alliance, and no reliable change.
+SEVERITY = (AlarmKind.WORSE, AlarmKind.OFF_TRACK, AlarmKind.ALLIANCE, AlarmKind.NO_CHANGE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +137,7 @@ class Alarm:
     expected: float | None = None
 
     @property
-    def severity(self) -> int:
+    def rank(self) -> int:
         return SEVERITY.index(self.kind)
 
 
@@ -154,6 +155,15 @@ def off_track(outcome: Sequence[tuple[int, float]], band: Band | None, rci) -> b
         return False
     return sum(later) < (first + OFF_TRACK_MEAN_GAIN * 10) * len(later) and last < tenths(
         band.mid)
+
+
+def most_serious_first(alarms: Sequence[Alarm]) -> list[Alarm]:
+    return sorted(alarms, key=lambda a: a.rank)
+
+
+def severity(alarms: Sequence[Alarm]) -> int:
+    """The rank of the most serious alarm (0 is the most serious); past the end for none."""
+    return min((a.rank for a in alarms), default=len(SEVERITY))
 
 
 def outcome_alarms(outcome: Sequence[tuple[int, float]], band: Band | None, rci,
