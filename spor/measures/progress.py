@@ -24,8 +24,8 @@ from spor.measures.fit import (
     alliance_alarm,
     alliance_flags,
     change_class,
-    norm_for,
     most_serious_first,
+    norm_for,
     outcome_alarms,
     zigzags,
 )

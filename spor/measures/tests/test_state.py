@@ -133,16 +133,9 @@ class KeptCurrentTests(Personas, TestCase):
         session = Session.objects.create(course=course, date=START + datetime.timedelta(days=30))
         rate(session, 8)
         found = FitState.objects.get(course=course)
-<<<<<<< HEAD
         self.assertEqual([a["kind"] for a in found.alarms], ["worse", "off_track"])
         self.assertIn("Under det forventede forløb", found.alarms[1]["message"]["da"])
         self.assertIn("Below the expected course", found.alarms[1]["message"]["en"])
-=======
-        # The most serious first (fit.SEVERITY).
-        self.assertEqual([a["kind"] for a in found.alarms], ["worse", "off_track"])
-        self.assertIn("Under det forventede forløb", found.alarms[1]["message"]["da"])
-        self.assertIn("Below the expected course", found.alarms[0]["message"]["en"])
->>>>>>> origin/main
         self.assertEqual((found.outcome_first, found.outcome_latest, found.outcome_count),
                          (Decimal(20), Decimal(8), 3))
 
