@@ -136,7 +136,7 @@ class KeptCurrentTests(Personas, TestCase):
         # The most serious first (fit.SEVERITY).
         self.assertEqual([a["kind"] for a in found.alarms], ["worse", "off_track"])
         self.assertIn("Under det forventede forløb", found.alarms[1]["message"]["da"])
-        self.assertIn("Below the expected course", found.alarms[0]["message"]["en"])
+        self.assertIn("Below the expected course", found.alarms[1]["message"]["en"])
         self.assertEqual((found.outcome_first, found.outcome_latest, found.outcome_count),
                          (Decimal(20), Decimal(8), 3))
 
