@@ -132,13 +132,19 @@ def decision(request, course):
     """Record what was decided with the young person when the anonymous sessions ran out."""
     course = get_course_for_user(request.user, course)
     form = DecisionForm(request.POST or None, instance=course)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         with transaction.atomic():
-            course = form.save(commit=False)
-            course.decided_at, course.decided_by = timezone.now(), request.user
-            course.save()
-            log_access(request.user, course.client, gettext_noop("Anonymous decision"),
-                       P.REGISTRATION)
+            # The same lock as a new session's: the decision and the limit agree.
+            course = Course.objects.select_for_update(of=("self",)).select_related(
+                "client__service").get(pk=course.pk)
+            form = DecisionForm(request.POST, instance=course)
+            if form.is_valid():
+                course = form.save(commit=False)
+                course.decided_at, course.decided_by = timezone.now(), request.user
+                course.save()
+                log_access(request.user, course.client, gettext_noop("Anonymous decision"),
+                           P.REGISTRATION)
+    if request.method == "POST" and form.is_valid():
         messages.success(request, _("The decision is recorded."))
         if course.decision == Course.Decision.ENROL:
             return redirect("client_convert", client=course.client_id)
@@ -154,11 +160,20 @@ def decision(request, course):
 
 
 def _course_subform(request, course, form_class, instance, what, title, initial=None):
-    form = form_class(request.POST or None, instance=instance, course=course, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        form = form_class(instance=instance, course=course, initial=initial)
+    else:
         with transaction.atomic():
-            obj = form.save()
-            log_access(request.user, course.client, what, P.REGISTRATION)
+            # Rules that count the course's sessions (the anonymous-session limit) are
+            # checked under a lock on the course: two clinicians registering the last
+            # session at the same moment cannot both pass.
+            course = Course.objects.select_for_update(of=("self",)).select_related(
+                "client__service").get(pk=course.pk)
+            form = form_class(request.POST, instance=instance, course=course, initial=initial)
+            obj = form.save() if form.is_valid() else None
+            if obj is not None:
+                log_access(request.user, course.client, what, P.REGISTRATION)
+    if request.method == "POST" and obj is not None:
         messages.success(request, _("Saved."))
         if isinstance(obj, Session) and Course.objects.with_session_counts().get(
                 pk=course.pk).decision_due:
