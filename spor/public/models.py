@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
+from spor.lib.pseudonyms import validate_pseudonym
 
 # The seed's service never says it, and neither does its page (see DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
@@ -242,6 +243,7 @@ class TalkRequest(models.Model):
                                 related_name="talk_requests")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     nickname = models.CharField(_("what should we call you?"), max_length=40,
+                                validators=[validate_pseudonym],
                                 help_text=_("Your first name or any nickname. It does not "
                                             "have to be your real name."))
     age = models.PositiveSmallIntegerField(
