@@ -30,6 +30,7 @@ from ninja.security import HttpBearer
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from spor.audit.models import AccessLog, log_access
+from spor.lib.busy import RETRY_AFTER_SECONDS, is_busy
 from spor.public.spam import client_address
 from spor.tracking import ors
 from spor.tracking.models import (
@@ -105,8 +106,9 @@ class FieldError(Schema):
 
 
 Error.model_rebuild()
-ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error, 429: Error}
-UNAVAILABLE = {503: Error}
+# 503: the server's database is busy (with Retry-After), or ratings are not available.
+ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error, 429: Error,
+          503: Error}
 
 
 # Authentication and rate limits --------------------------------------------------------
@@ -206,6 +208,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
+    if is_busy(exc):
+        return _respond(request, 503, error_body(
+            "The server's database is busy; nothing was stored. Send the request again "
+            "after Retry-After seconds."), {"Retry-After": str(RETRY_AFTER_SECONDS)})
     logger.exception("API error on %s %s", request.method, request.path)
     return _respond(request, 500, error_body("Server error. It has been logged; try again "
                                              "later."))
@@ -550,7 +556,7 @@ def delete(request, entry_id: uuid.UUID):
     return Status(204, None)
 
 
-@api.get("/ratings", response={200: RatingList, **ERRORS, **UNAVAILABLE},
+@api.get("/ratings", response={200: RatingList, **ERRORS},
          operation_id="list_ratings",
          summary="The young person's own outcome ratings (ORS totals), oldest first")
 def ratings(request, since: Day | None = SINCE_DAY):
