@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "spor.programmes",
     "spor.reports",
     "spor.public",
+    "spor.operations",
 ]
 
 MIDDLEWARE = [

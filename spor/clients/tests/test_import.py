@@ -24,7 +24,7 @@ k1,c1,anonymous_counselling,2014-02-01,2014-03-01,self,cannabis,stopped,
 k2,c2,individual,2014-01-10,2014-09-30,parent,cannabis_plus,reduced,true
 k3,c3,individual,2014-05-01,,,,,
 """
-command = importlib.import_module("spor.clients.management.commands.import")
+command = importlib.import_module("spor.operations.management.commands.import")
 SESSIONS = """session_ref,course_ref,date,kind,duration_min,attendance
 s1,k1,2014-02-01,individual,60,attended
 s2,k2,2014-02-01,family,45,

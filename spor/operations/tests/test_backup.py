@@ -10,7 +10,7 @@ from django.test import SimpleTestCase, TransactionTestCase
 
 from spor.accounts.models import Service
 
-backup = importlib.import_module("spor.clients.management.commands.backup")
+backup = importlib.import_module("spor.operations.management.commands.backup")
 
 
 class SqliteCopyTests(SimpleTestCase):
