@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "spor.lib.once.OnceMiddleware",  # last: it wraps only the view in its transaction
 ]
 
 ROOT_URLCONF = "spor.urls"
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["spor.lib.once"],  # {% form_token %} in every staff form
         },
     },
 ]

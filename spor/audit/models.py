@@ -70,3 +70,18 @@ class AccessLog(AccessRecord):
 def log_access(user, clients, what: str, purpose: str) -> None:
     """Write one row per client shown. Takes a client or an iterable; one query."""
     AccessLog.write(user, clients, what, purpose)
+
+
+class SentForm(models.Model):
+    """A one-time token of a form that was sent and acted on (spor.lib.once), and where
+    its answer sent the user, so that the same form sent again lands there instead of
+    creating a second young person. Kept a day."""
+
+    token = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True,
+                             related_name="+")
+    location = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.location or self.token

@@ -59,6 +59,18 @@ class TreatmentRaceTests(RaceTestCase):
         self.assertEqual(self.anon_course.decision, "end")
         self.assertEqual(self.anon_course.sessions.filter(attendance="attended").count(), 5)
 
+    def test_a_double_click_on_new_anonymous_contact_makes_one_young_person(self):
+        path = reverse("client_new_anonymous")
+        sent = {"pseudonym": "Kiwi", "birth_year": "2010", "gender": "female",
+                "team": self.team_a.pk, "start_date": "2026-01-05", "referral": "self",
+                "main_substance": "cannabis", "form_token": "one-click"}
+        results = at_once(self.poster(self.alice, path, sent),
+                          self.poster(self.alice, path, sent))
+        self.assertEqual(status(results), [302, 302])
+        kiwi = Client.objects.get(pseudonym="Kiwi")
+        self.assertEqual({r["Location"] for r in results},
+                         {reverse("client_detail", args=[kiwi.pk])})
+
     def test_two_conversions_of_the_same_young_person_make_one(self):
         path = reverse("client_convert", args=[self.anon.pk])
         results = at_once(*(
