@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "spor.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spor.accounts.middleware.DanishFirstMiddleware",
@@ -97,12 +98,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     })
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
-CACHES = {"default": (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-     "LOCATION": os.environ["REDIS_URL"]}
+# Drawn charts (spor.lib.charts.cached) have a cache of their own, so that they never push
+# rate limits out.
+CACHES = {
+    alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}
     if os.environ.get("REDIS_URL") else
-    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-)}
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias,
+     "OPTIONS": {"MAX_ENTRIES": entries}}
+    for alias, prefix, entries in (("default", "", 300), ("charts", "charts", 2000))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -143,15 +148,44 @@ SESSION_COOKIE_HTTPONLY = True
 HTTPS = envbool("SPOR_HTTPS", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Rating and survey links carry their token in the address: never send it elsewhere.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]  # load balancers ask over plain HTTP
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The HSTS preload list takes whole registrable domains; Spor runs on a municipality's
+# subdomain, which cannot be submitted alone.
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
+
+# Every page: scripts, styles, pictures, sounds and fonts from Spor itself only, no inline
+# script, no plugins, no framing, forms sent only here (ContentSecurityPolicyMiddleware).
+# Two fixed inline style sheets are allowed by their hash, not by "unsafe-inline": the
+# page for young people (no second round trip on a weak connection) and the statistics
+# (which also work as one saved HTML file).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CONTENT_SECURITY_POLICY_INLINE_STYLES = ["public/_style.css", "reports/_report.css"]
+# Spor uses none of these browser features; no page of it or in it may ask for them.
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), midi=(), display-capture=(), "
+                      "browsing-topics=()")
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["spor.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Copenhagen")
 USE_I18N = True
 USE_TZ = True
@@ -185,9 +219,30 @@ SPOR_PUBLIC_PAGE_CACHE_SECONDS = envint("SPOR_PUBLIC_PAGE_CACHE_SECONDS", 600)
 SPOR_PUBLIC_BROWSER_CACHE_SECONDS = envint("SPOR_PUBLIC_BROWSER_CACHE_SECONDS", 60)
 SPOR_PUBLIC_VIDEO_HOSTS = envlist("SPOR_PUBLIC_VIDEO_HOSTS",
                                   "youtube.com,youtu.be,vimeo.com,tiktok.com")
+# Used by every limit per address (spor.lib.ratelimit.client_address).
 SPOR_TRUSTED_PROXIES = envint("SPOR_TRUSTED_PROXIES", 0)
 
 # The app API (spor.tracking): requests a minute per device token, and pairing attempts a
 # minute per address (a pairing code is short; this keeps guessing hopeless).
 SPOR_API_REQUESTS_PER_MINUTE = envint("SPOR_API_REQUESTS_PER_MINUTE", 60)
 SPOR_API_PAIRINGS_PER_MINUTE = envint("SPOR_API_PAIRINGS_PER_MINUTE", 10)
+
+# FIT (see docs/fit.md). Norms and the SRS flag rules are not here: they are per service
+# in the database, editable by the administrator.
+# A personal rating link (QR code) for the young person's or a parent's own phone.
+SPOR_RATING_LINK_HOURS = envint("SPOR_RATING_LINK_HOURS", 24)
+# Hand-over on the clinician's tablet: the form must be filled in within this time.
+SPOR_HANDOVER_MINUTES = envint("SPOR_HANDOVER_MINUTES", 30)
+# Requests to the public rating pages per network address per 10 minutes.
+SPOR_RATING_RATE_LIMIT = envint("SPOR_RATING_RATE_LIMIT", 60)
+# The expected course is drawn once the service has this many closed courses with two or
+# more ratings, and a band cell rests on at least this many courses.
+SPOR_EXPECTED_MIN_COURSES = envint("SPOR_EXPECTED_MIN_COURSES", 30)
+SPOR_EXPECTED_MIN_PER_CELL = envint("SPOR_EXPECTED_MIN_PER_CELL", 10)
+SPOR_EXPECTED_MAX_SESSION = envint("SPOR_EXPECTED_MAX_SESSION", 12)
+# The band spans these percentiles; below the lower one is "off track".
+SPOR_EXPECTED_LOW_PERCENTILE = envint("SPOR_EXPECTED_LOW_PERCENTILE", 25)
+SPOR_EXPECTED_HIGH_PERCENTILE = envint("SPOR_EXPECTED_HIGH_PERCENTILE", 75)
+# A course whose outcome swings this many times by this many points is doubtful.
+SPOR_ZIGZAG_SWINGS = envint("SPOR_ZIGZAG_SWINGS", 4)
+SPOR_ZIGZAG_POINTS = envint("SPOR_ZIGZAG_POINTS", 6)

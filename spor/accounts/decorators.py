@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 
 
 def needs_second_factor(user) -> bool:
-    return settings.SPOR_REQUIRE_2FA and user.sees_clients and not user.is_verified()
+    return settings.SPOR_REQUIRE_2FA and user.needs_two_factors and not user.is_verified()
 
 
 def staff_required(*roles):

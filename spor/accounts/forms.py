@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spor.accounts.models import Service, Team, User
 from spor.lib.forms import ModelForm
@@ -13,6 +15,56 @@ class TokenForm(forms.Form):
                                       "autofocus": True}))
 
 
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Enrolment code"), max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+        help_text=_("A leader or administrator gives it to you in person."))
+
+
+def _own_code_field():
+    return forms.CharField(
+        label=_("Your own code"), max_length=8, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("The code your authenticator app shows now: changing someone's login "
+                    "needs your own second factor, fresh."))
+
+
+def check_own_code(form, user, required: bool = True) -> None:
+    """Add an error to `own_code` unless it is a current code of the user's own device.
+
+    With two-factor login switched off (the demo) there is nothing to check.
+    """
+    if not settings.SPOR_REQUIRE_2FA or not required:
+        return
+    code = form.cleaned_data.get("own_code", "")
+    for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
+        if not device.verify_is_allowed()[0]:
+            form.add_error("own_code", _("Too many wrong codes in a row. Wait a minute and "
+                                         "try the newest code."))
+            return
+        if code and device.verify_token(code):
+            return
+    form.add_error("own_code", _("Enter the code your authenticator app shows now."))
+
+
+class FreshSecondFactorForm(forms.Form):
+    """Confirms a change to someone's login with the acting user's own current code."""
+
+    own_code = _own_code_field()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not settings.SPOR_REQUIRE_2FA:
+            del self.fields["own_code"]
+
+    def clean(self):
+        data = super().clean()
+        check_own_code(self, self.user)
+        return data
+
+
 class StaffForm(ModelForm):
     password = forms.CharField(
         label=_("new password"), required=False, widget=forms.PasswordInput,
@@ -23,13 +75,21 @@ class StaffForm(ModelForm):
         fields = ["username", "first_name", "last_name", "email", "role", "teams", "is_active"]
         widgets = {"teams": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, service, **kwargs):
+    own_code = _own_code_field()
+
+    def __init__(self, *args, service, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.instance.service = service
         self.fields["teams"].queryset = Team.objects.filter(service=service)
         if not self.instance.pk:
             self.fields["password"].required = True
             self.fields["password"].help_text = _("At least 10 characters.")
+        if not settings.SPOR_REQUIRE_2FA:
+            del self.fields["own_code"]
+        else:
+            self.fields["own_code"].help_text = _(
+                "Needed when you set a password: the code your authenticator app shows now.")
 
     def clean_password(self):
         password = self.cleaned_data["password"]
@@ -37,13 +97,35 @@ class StaffForm(ModelForm):
             validate_password(password, self.instance)
         return password
 
+    def clean(self):
+        data = super().clean()
+        check_own_code(self, self.actor, required=bool(data.get("password")))
+        return data
+
     def save(self, commit=True):
+        """Save and write the change to the account audit trail (never the password)."""
+        from spor.accounts.models import AccountEvent
+
+        created = self.instance.pk is None
         user = super().save(commit=False)
         if self.cleaned_data["password"]:
             user.set_password(self.cleaned_data["password"])
-        if commit:
-            user.save()
-            self.save_m2m()
+            # Whoever sets the password may not also hand out the enrolment code.
+            user.credentials_set_by = self.actor
+            user.enrolment_code_hash, user.enrolment_code_expires = "", None
+        user.save()
+        self.save_m2m()
+        W = AccountEvent.What
+        changed = [f for f in self.changed_data if f not in ("password", "own_code")]
+        detail = "; ".join(
+            f"role: {self.initial.get('role')} → {user.role}" if f == "role" and not created
+            else f for f in changed)
+        if created:
+            AccountEvent.write(self.actor, user, W.CREATED, f"role: {user.role}")
+        elif changed:
+            AccountEvent.write(self.actor, user, W.CHANGED, detail)
+        if self.cleaned_data["password"] and not created:
+            AccountEvent.write(self.actor, user, W.PASSWORD_SET)
         return user
 
 

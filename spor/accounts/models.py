@@ -1,8 +1,13 @@
+import datetime
+import hmac
+import secrets
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,8 +105,15 @@ class User(AbstractUser):
         ANALYST = "analyst", _("Analyst")
         ADMIN = "admin", _("Administrator")
 
-    # Roles that see named, identified clients: they must log in with two factors.
+    # Roles that see named, identified clients.
     CLIENT_ROLES = {Role.CLINICIAN, Role.TEACHER, Role.LEADER}
+    # Roles that log in with two factors: those who see identified clients and those who
+    # can change accounts (an administrator who could set a password alone could become
+    # anyone).
+    SECOND_FACTOR_ROLES = CLIENT_ROLES | {Role.ADMIN}
+    # Roles that may hand out an enrolment code for someone else's second factor.
+    ENROLMENT_ROLES = {Role.LEADER, Role.ADMIN}
+    ENROLMENT_CODE_HOURS = 72
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     service = models.ForeignKey(
@@ -110,6 +122,14 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.CLINICIAN)
     teams = models.ManyToManyField(Team, blank=True, related_name="members",
                                    verbose_name=_("teams"))
+    # Who last set this account's password, made it or reset its second factor (empty:
+    # the operator, or the person themselves). That person knows or chose the password,
+    # so the enrolment code for a new second factor must come from someone else.
+    credentials_set_by = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
+                                           related_name="+", editable=False)
+    # A single-use code for pairing a new authenticator, kept as a keyed hash only.
+    enrolment_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    enrolment_code_expires = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("staff member")
@@ -121,7 +141,55 @@ class User(AbstractUser):
 
     @property
     def sees_clients(self) -> bool:
-        return self.role in self.CLIENT_ROLES
+        """Staff of a service in a role that works with young people."""
+        return self.role in self.CLIENT_ROLES and self.service_id is not None
+
+    def works_in(self, kind: str) -> bool:
+        """A leader of the service, or a member of one of its teams of this kind.
+
+        Remembered on the user object: a page asks more than once.
+        """
+        if not self.sees_clients:
+            return False
+        if self.is_leader:
+            return True
+        known = self.__dict__.setdefault("_works_in", {})
+        if kind not in known:
+            known[kind] = self.teams.filter(kind=kind, service_id=self.service_id).exists()
+        return known[kind]
+
+    @property
+    def needs_two_factors(self) -> bool:
+        return self.role in self.SECOND_FACTOR_ROLES
+
+    def may_give_enrolment_code(self, member: "User") -> bool:
+        """A leader or administrator of the same service, for someone else, and not for an
+        account whose password or second factor they set themselves: the code and the
+        password must come from two different people."""
+        return (self.role in self.ENROLMENT_ROLES and member.service_id == self.service_id
+                and member.pk != self.pk and member.credentials_set_by_id != self.pk)
+
+    def new_enrolment_code(self) -> str:
+        """Make a single-use enrolment code (saved as a keyed hash) and return it once."""
+        code = "-".join(secrets.token_hex(3).upper() for _ in range(3))
+        self.enrolment_code_hash = _code_hash(self.pk, code)
+        self.enrolment_code_expires = timezone.now() + datetime.timedelta(
+            hours=self.ENROLMENT_CODE_HOURS)
+        self.save(update_fields=["enrolment_code_hash", "enrolment_code_expires"])
+        return code
+
+    def use_enrolment_code(self, code: str) -> bool:
+        """True, and the code is used up, when it is this account's code and still valid."""
+        code = code.strip().upper().replace(" ", "")
+        if (not self.enrolment_code_hash or self.enrolment_code_expires is None
+                or self.enrolment_code_expires < timezone.now()
+                or not hmac.compare_digest(self.enrolment_code_hash, _code_hash(self.pk, code))):
+            return False
+        updated = User.objects.filter(pk=self.pk, enrolment_code_hash=self.enrolment_code_hash
+                                      ).update(enrolment_code_hash="",
+                                               enrolment_code_expires=None)
+        self.enrolment_code_hash, self.enrolment_code_expires = "", None
+        return bool(updated)
 
     @property
     def is_leader(self) -> bool:
@@ -139,3 +207,57 @@ class User(AbstractUser):
     def initials(self) -> str:
         parts = [self.first_name[:1], self.last_name[:1]]
         return "".join(parts).upper() or self.username[:2].upper()
+
+
+def _code_hash(pk, code: str) -> str:
+    return salted_hmac("spor.accounts.enrolment", f"{pk}:{code}").hexdigest()
+
+
+def may_see_clients(user) -> bool:
+    """The one guard before anything about young people: logged-in staff of a service in a
+    role that works with them. Safe to ask about an anonymous visitor."""
+    return user.is_authenticated and user.sees_clients
+
+
+def works_in(user, kind: str) -> bool:
+    """A leader of the user's service or a member of a team of this kind (any visitor)."""
+    return may_see_clients(user) and user.works_in(kind)
+
+
+class AccountEvent(models.Model):
+    """The audit trail of account changes: who changed whose account, when and what.
+
+    Never the secret itself: no password, code or key is written here. Administrators and
+    leaders of the service read it.
+    """
+
+    class What(models.TextChoices):
+        CREATED = "created", _("Account created")
+        CHANGED = "changed", _("Account changed")
+        PASSWORD_SET = "password_set", _("Password set")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Two-factor login reset")
+        ENROLMENT_CODE = "enrolment_code", _("Enrolment code made")
+        ENROLLED = "enrolled", _("Two-factor login set up")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    service = models.ForeignKey(Service, models.CASCADE, related_name="+")
+    actor = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    actor_name = models.CharField(max_length=150)
+    member = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    member_name = models.CharField(max_length=150)
+    what = models.CharField(max_length=30, choices=What)
+    # Which fields changed, e.g. "role: clinician → leader; teams". Never a secret.
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.what} {self.member_name}"
+
+    @classmethod
+    def write(cls, actor, member, what: str, detail: str = "") -> "AccountEvent":
+        return cls.objects.create(service_id=member.service_id, actor=actor,
+                                  actor_name=actor.username if actor else "",
+                                  member=member, member_name=member.username, what=what,
+                                  detail=detail[:300])

@@ -2,21 +2,32 @@ import segno
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spor.accounts.decorators import staff_required
-from spor.accounts.forms import ServiceForm, StaffForm, TeamForm, TokenForm
-from spor.accounts.models import Team, User
+from spor.accounts.forms import (
+    EnrolmentCodeForm,
+    FreshSecondFactorForm,
+    ServiceForm,
+    StaffForm,
+    TeamForm,
+    TokenForm,
+)
+from spor.accounts.models import AccountEvent, Team, User
+from spor.lib.ratelimit import hit
 
 ADMIN = User.Role.ADMIN
+LEADER = User.Role.LEADER
+W = AccountEvent.What
+ENROL_TRIES_PER_HOUR = 5
 WAIT = gettext_lazy("Too many wrong codes in a row. Wait a minute and try the newest code.")
 
 
@@ -53,18 +64,25 @@ def otp_verify(request):
 
 @login_required
 def otp_setup(request):
-    """First login of a role that needs two factors: pair an authenticator app."""
-    if user_has_device(request.user):
+    """Pair an authenticator app: first with an enrolment code that a leader or another
+    administrator made, so that whoever set the password cannot pair one alone."""
+    user = request.user
+    if user_has_device(user):
         return redirect("otp_verify")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "Authenticator"})
+    device = TOTPDevice.objects.filter(user=user, confirmed=False,
+                                       pk=request.session.get("enrol_device") or 0).first()
+    if device is None:
+        return _enrolment_code(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not device.verify_is_allowed()[0]:
             form.add_error("token", WAIT)
         elif device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save()
+            with transaction.atomic():
+                device.confirmed = True
+                device.save()
+                AccountEvent.write(user, user, W.ENROLLED)
+            del request.session["enrol_device"]
             otp_login(request, device)
             messages.success(request, _("Two-factor login is set up."))
             return redirect("home")
@@ -75,6 +93,25 @@ def otp_setup(request):
     secret = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "accounts/otp_setup.html", {"form": form, "qr": qr,
                                                        "secret": secret})
+
+
+def _enrolment_code(request):
+    user = request.user
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if hit("enrol", str(user.pk), ENROL_TRIES_PER_HOUR, 3600):
+            form.add_error("code", WAIT)
+        elif user.use_enrolment_code(form.cleaned_data["code"]):
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=user).delete()
+                device = TOTPDevice.objects.create(user=user, confirmed=False,
+                                                   name="Authenticator")
+            request.session["enrol_device"] = device.pk
+            return redirect("otp_setup")
+        else:
+            form.add_error("code", _("This enrolment code is not right, used or expired. Ask "
+                                     "a leader or administrator for a new one."))
+    return render(request, "accounts/otp_enrol.html", {"form": form})
 
 
 @staff_required(ADMIN)
@@ -94,7 +131,8 @@ def _staff_member(request, pk):
 @staff_required(ADMIN)
 def staff_edit(request, staff=None):
     member = _staff_member(request, staff) if staff else None
-    form = StaffForm(request.POST or None, instance=member, service=request.user.service)
+    form = StaffForm(request.POST or None, instance=member, service=request.user.service,
+                     actor=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
@@ -104,15 +142,60 @@ def staff_edit(request, staff=None):
     return render(request, "accounts/form.html", {"form": form, "title": title})
 
 
-@require_POST
 @staff_required(ADMIN)
 def staff_reset_2fa(request, staff):
+    """Remove a member's authenticators and lift a lockout. Needs the administrator's own
+    fresh code; the member then needs an enrolment code from someone else."""
     member = _staff_member(request, staff)
-    TOTPDevice.objects.filter(user=member).delete()
-    axes_reset(username=member.username)
-    messages.success(request, _("%(name)s will set up two-factor login again at the next "
-                                "login, and any lockout is lifted.") % {"name": member})
-    return redirect("staff_list")
+    form = FreshSecondFactorForm(request.POST if request.method == "POST" else None,
+                                 user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user=member).delete()
+            User.objects.filter(pk=member.pk).update(
+                credentials_set_by=request.user, enrolment_code_hash="",
+                enrolment_code_expires=None)
+            AccountEvent.write(request.user, member, W.SECOND_FACTOR_RESET)
+        axes_reset(username=member.username)
+        messages.success(request, _("%(name)s needs an enrolment code from a leader or another "
+                                    "administrator to set up two-factor login again, and any "
+                                    "lockout is lifted.") % {"name": member})
+        return redirect("staff_list")
+    return render(request, "accounts/form.html", {
+        "form": form, "submit": _("Reset two-factor and lockout"),
+        "title": _("Reset two-factor login of %(name)s") % {"name": member}})
+
+
+@staff_required(ADMIN, LEADER)
+def enrolment_code(request, staff):
+    """Make a single-use code with which a member pairs a new authenticator. Shown once."""
+    member = _staff_member(request, staff)
+    if not request.user.may_give_enrolment_code(member):
+        raise PermissionDenied
+    form = FreshSecondFactorForm(request.POST if request.method == "POST" else None,
+                                 user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            code = member.new_enrolment_code()
+            AccountEvent.write(request.user, member, W.ENROLMENT_CODE)
+        return render(request, "accounts/enrolment_code.html", {
+            "member": member, "code": code, "hours": User.ENROLMENT_CODE_HOURS})
+    return render(request, "accounts/form.html", {
+        "form": form, "submit": _("Make enrolment code"),
+        "title": _("Enrolment code for %(name)s") % {"name": member}})
+
+
+@staff_required(ADMIN, LEADER)
+def account_log(request):
+    """Who changed whose account, when and what; and who waits for an enrolment code."""
+    service = request.user.service
+    waiting = [m for m in (User.objects.filter(service=service, is_active=True,
+                                               role__in=User.SECOND_FACTOR_ROLES)
+                           .exclude(totpdevice__confirmed=True).order_by("username"))
+               if request.user.may_give_enrolment_code(m)]
+    return render(request, "accounts/account_log.html", {
+        "events": AccountEvent.objects.filter(service=service)[:500],
+        "waiting": waiting})
 
 
 @staff_required(ADMIN)

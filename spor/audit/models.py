@@ -1,7 +1,11 @@
+import csv
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,6 +56,23 @@ class AccessRecord(models.Model):
                 for subject in subjects]
         if rows:
             cls.objects.bulk_create(rows)
+
+    @classmethod
+    def export_csv(cls, subject, filename: str) -> HttpResponse:
+        """One subject's log as a CSV download, as the person may request (GDPR art. 15).
+        The caller checks access and logs the export itself."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        writer = csv.writer(response)
+        writer.writerow([gettext("Time"), gettext("Staff member"), gettext("What"),
+                         gettext("Purpose")])
+        purposes = dict(Purpose.choices)
+        rows = cls.objects.filter(**{cls.subject: subject}).order_by("at").select_related("user")
+        for row in rows.iterator():
+            writer.writerow([timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
+                             str(row.user) if row.user else row.username,
+                             gettext(row.what), purposes.get(row.purpose, row.purpose)])
+        return response
 
 
 class AccessLog(AccessRecord):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.lib import cpr as cprlib
 from spor.lib import crypto
-from spor.lib.dates import today, years_between
+from spor.lib.dates import future_errors, today, years_between
 from spor.lib.pseudonyms import validate_pseudonym
 
 # Fields that identify a person. None of them may hold a value for an anonymous client.
@@ -168,8 +168,7 @@ class Client(models.Model):
             if self.birth_year and self.birth_year != self.birth_date.year:
                 errors["birth_year"] = _("The birth year does not match the birth date.")
             self.birth_year = self.birth_date.year
-            if self.birth_date > today():
-                errors["birth_date"] = _("The birth date is in the future.")
+            errors.update(future_errors(birth_date=self.birth_date))
         if self.birth_year and not today().year - 100 <= self.birth_year <= today().year:
             errors["birth_year"] = _("Enter a birth year between %(low)s and %(high)s.") % {
                 "low": today().year - 100, "high": today().year}
@@ -303,8 +302,7 @@ class Consent(models.Model):
 
     def clean(self):
         errors = {}
-        if self.given_on and self.given_on > today():
-            errors["given_on"] = _("The date is in the future.")
+        errors.update(future_errors(given_on=self.given_on))
         if self.withdrawn_on and self.given_on and self.withdrawn_on < self.given_on:
             errors["withdrawn_on"] = _("A consent cannot be withdrawn before it was given.")
         if self.given_by == self.By.CLIENT and self.given_on:

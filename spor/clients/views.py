@@ -1,11 +1,8 @@
-import csv
 
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
@@ -198,17 +195,7 @@ def access_log(request, client):
     """One client's access log as CSV, as the young person may request (GDPR art. 15)."""
     client = get_client_for_user(request.user, client)
     log_access(request.user, client, gettext_noop("Access log exported"), P.DATA_REQUEST)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="access-log-{client.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Time"), _("Staff member"), _("What"), _("Purpose")])
-    purposes = dict(P.choices)
-    rows = AccessLog.objects.filter(client=client).order_by("at").select_related("user")
-    for row in rows.iterator():
-        writer.writerow([timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
-                         str(row.user) if row.user else row.username,
-                         _(row.what), purposes.get(row.purpose, row.purpose)])
-    return response
+    return AccessLog.export_csv(client, f"access-log-{client.pk}.csv")
 
 
 def _client_subform(request, client, form_class, instance, what, title):

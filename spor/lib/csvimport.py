@@ -5,6 +5,7 @@ every row of every file, writes nothing if any problem was found, and returns th
 as `file:line: column: message`.
 """
 
+import codecs
 import csv
 import dataclasses
 import datetime
@@ -234,28 +235,37 @@ def save(obj, fields: dict, column_of: dict | None = None, changed=False) -> str
     return outcome
 
 
-def run_import(folder: Path, files: list[CsvFile], unsupported: dict, service) -> ImportContext:
-    """Import every known file of `folder` in one transaction; roll back on any problem."""
-    ctx = ImportContext(service=service)
-    known = {f.name for f in files}
-    present = {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
+def run_import(folder: Path, files: list[CsvFile], service) -> ImportContext:
+    """Import every known file of `folder` in one transaction; roll back on any problem.
+
+    `service()` gives the service to import into. It is called inside the transaction, so
+    that a service made for the import is not left behind when the import is refused.
+    """
+    ctx = ImportContext(service=None)
     if not folder.is_dir():
         ctx.problem(folder, 0, "folder", "not a folder")
         return ctx
+    known = {f.name for f in files}
+    present = {p.name for p in folder.iterdir() if p.is_file()}
     for name in sorted(present):
-        if name in unsupported:
-            ctx.problem(name, 1, "file", unsupported[name])
-        elif name.endswith(".csv") and name not in known:
+        if name.endswith(".csv") and name not in known:
             ctx.problem(name, 1, "file", "unknown file; expected one of " +
-                        ", ".join(sorted(known | set(unsupported))))
+                        ", ".join(sorted(known)))
     for required in ("clients.csv", "courses.csv"):
         if required not in present:
             ctx.problem(required, 0, "file", "the file is missing")
     try:
         with transaction.atomic():
+            ctx.service = service()
             for handler in files:
                 if handler.name in present:
-                    _read(ctx, folder / handler.name, handler)
+                    try:
+                        _read(ctx, folder / handler.name, handler)
+                    except Unreadable as e:
+                        # The rows after it, and the files that refer to them, would only
+                        # repeat this problem in other words.
+                        ctx.problem(handler.name, e.line, e.column, e.message)
+                        break
             if ctx.problems:
                 raise Rollback
     except Rollback:
@@ -263,16 +273,59 @@ def run_import(folder: Path, files: list[CsvFile], unsupported: dict, service) -
     return ctx
 
 
+class Unreadable(Exception):
+    """A line that is not text: the file cannot be read any further."""
+
+    def __init__(self, line: int, column: str, message: str):
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+NOT_UTF8 = "the file is not UTF-8 — save it as UTF-8"
+NUL = "contains a NUL character, which is not text (was the file saved as UTF-8 text?)"
+
+
+def lines(path: Path, header: list[str]):
+    """The file's lines as text, read one at a time (memory stays flat in the file size).
+
+    A line that is not UTF-8 or holds a NUL character raises Unreadable, naming the
+    line and, once `header` (filled in by the caller) is known, the column.
+    """
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise Unreadable(number, _column_of(raw, "\ufffd", header), NOT_UTF8) from None
+            if "\0" in line:
+                raise Unreadable(number, _column_of(raw, "\0", header), NUL)
+            yield line
+
+
+def _column_of(raw: bytes, bad: str, header: list[str]) -> str:
+    """The column of the first field holding `bad`, as well as one line can tell."""
+    if not header:
+        return "header"
+    try:
+        fields = next(csv.reader([raw.decode("utf-8", errors="replace").replace("\0", bad)]))
+    except (csv.Error, StopIteration):
+        return "row"
+    for n, field in enumerate(fields):
+        if bad in field:
+            return header[n] if n < len(header) else "row"
+    return "row"
+
+
 def _read(ctx, path, handler):
     name = handler.name
+    header: list[str] = []
+    reader = csv.reader(lines(path, header))
     try:
-        text_ = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        ctx.problem(name, 1, "file", f"not UTF-8 text ({e.reason} at byte {e.start})")
-        return
-    reader = csv.DictReader(text_.splitlines(keepends=True))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+        header += [h.strip() for h in next(reader, [])]
+    except csv.Error as e:
+        raise Unreadable(reader.line_num, "header", f"not a CSV file ({e})") from None
     allowed = set(handler.required) | set(handler.optional) | set(handler.one_of)
     ok = True
     for column in header:
@@ -292,11 +345,20 @@ def _read(ctx, path, handler):
     if not ok:
         return
     seen = {}
-    for values in reader:
+    while True:
+        try:
+            fields = next(reader, None)
+        except csv.Error as e:
+            raise Unreadable(reader.line_num, "row", f"not readable as CSV ({e})") from None
+        if fields is None:
+            break
         line = reader.line_num
-        if None in values:
+        if not fields:
+            continue  # an empty line
+        if len(fields) > len(header):
             ctx.problem(name, line, "row", "more fields than columns in the header")
             continue
+        values = dict(zip(header, fields))
         key = (values.get(handler.key) or "").strip()
         if key and key in seen and handler.key:
             ctx.problem(name, line, handler.key,

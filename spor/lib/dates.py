@@ -1,10 +1,32 @@
 import datetime
 
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+IN_FUTURE = _("The date is in the future.")
 
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+def not_in_future(day: datetime.date | None, on: datetime.date | None = None) -> None:
+    """The one rule for a date that records what has happened: not after today (or `on`).
+    A validator for form fields; models and the API call it through future_errors()."""
+    if day is not None and day > (on or today()):
+        raise ValidationError(IN_FUTURE, code="future")
+
+
+def future_errors(on: datetime.date | None = None, **days) -> dict:
+    """{field: message} for each of the named days that lies after today (or `on`)."""
+    errors = {}
+    for field, day in days.items():
+        try:
+            not_in_future(day, on)
+        except ValidationError:
+            errors[field] = IN_FUTURE
+    return errors
 
 
 def years_between(born: datetime.date, on: datetime.date) -> int:
@@ -21,3 +43,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise ValueError(day)
+
+
+def short(day: datetime.date) -> str:
+    """A day as people read it in the active language (SHORT_DATE_FORMAT, "d.m.Y" in Danish);
+    templates say the same with ``|date:"SHORT_DATE_FORMAT"``."""
+    return formats.date_format(day, "SHORT_DATE_FORMAT")

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +14,19 @@ class MeasuresConfig(AppConfig):
     def ready(self):
         post_save.connect(follow_session_date, sender="treatment.Session",
                           dispatch_uid="measures.follow_session_date")
+        # The stored FIT state follows every change that can move it (state.py).
+        for sender in ("measures.Rating", "treatment.Session"):
+            post_save.connect(course_changed, sender=sender, dispatch_uid=f"fit_state.{sender}")
+            post_delete.connect(course_changed, sender=sender,
+                                dispatch_uid=f"fit_state.del.{sender}")
+        post_save.connect(course_saved, sender="treatment.Course", dispatch_uid="fit_state.course")
+        post_save.connect(client_saved, sender="clients.Client", dispatch_uid="fit_state.client")
+        post_save.connect(service_changed, sender="accounts.Service",
+                          dispatch_uid="fit_state.service")
+        for sender in ("measures.ExpectedCourse", "measures.Norm", "measures.AllianceRule"):
+            post_save.connect(rules_changed, sender=sender, dispatch_uid=f"fit_state.{sender}")
+            post_delete.connect(rules_changed, sender=sender,
+                                dispatch_uid=f"fit_state.del.{sender}")
 
 
 def follow_session_date(sender, instance, **kwargs):
@@ -20,3 +34,54 @@ def follow_session_date(sender, instance, **kwargs):
     from spor.measures.models import Rating
 
     Rating.objects.filter(session=instance).exclude(date=instance.date).update(date=instance.date)
+
+
+def course_changed(sender, instance, origin=None, **kwargs):
+    """A rating or session was saved or deleted. When the deletion started above them (a
+    course, a young person, a service going), the course's state goes with the course."""
+    from spor.measures import state
+    from spor.measures.models import Rating
+    from spor.treatment.models import Session
+
+    if origin is not None:
+        model = origin.model if isinstance(origin, QuerySet) else type(origin)
+        if model not in (Rating, Session):
+            return
+    state.refresh([instance.course_id])
+
+
+def course_saved(sender, instance, raw=False, **kwargs):
+    from spor.measures import state
+
+    if not raw:
+        state.refresh([instance.pk])
+
+
+def client_saved(sender, instance, created=False, raw=False, **kwargs):
+    """The age on each day (cutoffs, norms) follows the birth date."""
+    from spor.measures import state
+
+    if not created and not raw:
+        state.refresh(instance.courses.values_list("pk", flat=True))
+
+
+def service_changed(sender, instance, created=False, raw=False, **kwargs):
+    """The service's alarm settings (no_change_alarm_session) apply to all its courses."""
+    from spor.measures import state
+
+    if not created and not raw:
+        state.refresh_services([instance.pk])
+
+
+def rules_changed(sender, instance, raw=False, **kwargs):
+    """An expected course, norm or flag rule changed: a service's own applies to its
+    courses; a default row (no service) to every service's."""
+    from spor.accounts.models import Service
+    from spor.measures import state
+
+    if raw:
+        return
+    if instance.service_id is None:
+        state.refresh_services(Service.objects.values_list("pk", flat=True))
+    else:
+        state.refresh_services([instance.service_id])

@@ -26,9 +26,26 @@ RATER_STYLE = {
 
 
 def curve_svg(fit, width: float = 7.5) -> str:
-    """The course's curve as inline SVG, or "" when nothing has been rated."""
+    """The course's curve as inline SVG, or "" when nothing has been rated. Drawn once for
+    each change of what it shows (charts.cached), for the page and the PDF alike."""
     if not fit.has_ratings:
         return ""
+    return charts.cached("curve", fit.course.pk, shown(fit, width), lambda: _draw(fit, width))
+
+
+def shown(fit, width) -> tuple:
+    """Everything the curve shows, as plain values: the cache key of the drawn chart.
+    A new element drawn by `_draw` from the fit must be added here."""
+    def points(series):
+        return [(rater, [(p.number, p.date, p.total, tuple(p.flags)) for p in found])
+                for rater, found in series.items()]
+
+    return (width, fit.course.kind, [(s.number, s.date, s.plan_note) for s in fit.sessions],
+            points(fit.outcome), points(fit.alliance), fit.cutoffs,
+            [(s.date, b) for s, b in fit.band], str(fit.band_note))
+
+
+def _draw(fit, width):
     show_alliance = any(fit.alliance.values())
     rows, ratios = (2, [3, 1.3]) if show_alliance else (1, None)
     height = 4.3 if show_alliance else 3.3

@@ -2,10 +2,10 @@
 
 import dataclasses
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from spor.measures import conf
 from spor.measures.fit import LogLinear, fit_binned
 from spor.measures.models import ExpectedCourse
 from spor.measures.progress import course_fits
@@ -41,10 +41,10 @@ def refit(service, replace_file_model: bool = False) -> Outcome:
             continue
         intake = own[0].number
         series.append([(p.number - intake + 1, float(p.total)) for p in own])
-    model = fit_binned(series, min_per_cell=conf.get("SPOR_EXPECTED_MIN_PER_CELL"),
-                       max_session=conf.get("SPOR_EXPECTED_MAX_SESSION"),
-                       percentiles=(conf.get("SPOR_EXPECTED_LOW_PERCENTILE"),
-                                    conf.get("SPOR_EXPECTED_HIGH_PERCENTILE")))
+    model = fit_binned(series, min_per_cell=settings.SPOR_EXPECTED_MIN_PER_CELL,
+                       max_session=settings.SPOR_EXPECTED_MAX_SESSION,
+                       percentiles=(settings.SPOR_EXPECTED_LOW_PERCENTILE,
+                                    settings.SPOR_EXPECTED_HIGH_PERCENTILE))
     with transaction.atomic():
         expected, _created = ExpectedCourse.objects.update_or_create(service=service, defaults={
             "kind": ExpectedCourse.Kind.BINNED, "params": model.params(),

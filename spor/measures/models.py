@@ -10,11 +10,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
-from spor.measures import conf, instruments
-from spor.measures.fit import model_from
+from spor.lib.dates import future_errors, today
+from spor.measures import instruments
+from spor.measures.fit import Alarm, ChangeClass, model_from
 
 OUTCOME_CHOICES = [("ORS", "ORS"), ("CORS", "CORS")]
 ALLIANCE_CHOICES = [("SRS", "SRS"), ("CSRS", "CSRS"), ("GSRS", "Group SRS")]
@@ -65,8 +66,8 @@ class Licence(models.Model):
     def clean(self):
         if self.valid_until and self.granted_on and self.valid_until < self.granted_on:
             raise ValidationError({"valid_until": _("The licence ends before it was granted.")})
-        if self.granted_on and self.granted_on > today():
-            raise ValidationError({"granted_on": _("The date is in the future.")})
+        if errors := future_errors(granted_on=self.granted_on):
+            raise ValidationError(errors)
 
 
 class InEffect(models.QuerySet):
@@ -332,9 +333,9 @@ class RatingInvite(models.Model):
         cls.objects.filter(session=session, instrument=instrument, rater=rater,
                            used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         if mode == cls.Mode.HANDOVER:
-            lifetime = datetime.timedelta(minutes=conf.get("SPOR_HANDOVER_MINUTES"))
+            lifetime = datetime.timedelta(minutes=settings.SPOR_HANDOVER_MINUTES)
         else:
-            lifetime = datetime.timedelta(hours=conf.get("SPOR_RATING_LINK_HOURS"))
+            lifetime = datetime.timedelta(hours=settings.SPOR_RATING_LINK_HOURS)
         token = secrets.token_urlsafe(24)
         invite = cls.objects.create(token_hash=cls.hash(token), session=session,
                                     instrument=instrument, rater=rater, mode=mode,
@@ -404,7 +405,48 @@ class ExpectedCourse(models.Model):
     @property
     def is_ready(self) -> bool:
         """Enough data to draw a band (a model from a file is trusted as licensed)."""
-        return self.from_file or self.n_courses >= conf.get("SPOR_EXPECTED_MIN_COURSES")
+        return self.from_file or self.n_courses >= settings.SPOR_EXPECTED_MIN_COURSES
 
     def model(self):
         return model_from(self.kind, self.params)
+
+
+class FitState(models.Model):
+    """A course's FIT picture as the caseload and overviews need it, stored so that a page
+    of 500 courses reads it in one query instead of working it out from every rating.
+
+    Written only by `spor.measures.state` from the same computation the course's own page
+    uses (progress.course_fits), in the transaction of the change that affects it; the
+    command `spor fit_state` rebuilds every row from scratch. Alarm messages are kept in
+    every language of the site, as they are worded when they are worked out.
+    """
+
+    course = models.OneToOneField("treatment.Course", models.CASCADE, primary_key=True,
+                                  related_name="fit_state")
+    alarms = models.JSONField(default=list)  # [{"kind": …, "message": {language: text}}]
+    change = models.CharField(max_length=20, choices=ChangeClass, blank=True)
+    doubtful = models.BooleanField(default=False)
+    # The young person's own outcome totals: first (intake) and latest, how many, and the
+    # median of the expected course at the latest one (None without a band there).
+    outcome_first = score_field("first outcome", null=True)
+    outcome_latest = score_field("latest outcome", null=True)
+    outcome_count = models.PositiveIntegerField(default=0)
+    expected_mid = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    alliance_latest = score_field("latest session rating", null=True)
+    latest_date = models.DateField(null=True)
+    # A parent's outcome ratings: first, latest and their change class.
+    parent_first = score_field("first parent outcome", null=True)
+    parent_latest = score_field("latest parent outcome", null=True)
+    parent_count = models.PositiveIntegerField(default=0)
+    parent_change = models.CharField(max_length=20, choices=ChangeClass, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"FIT {self.course_id}"
+
+    @property
+    def alarm_list(self) -> list[Alarm]:
+        """The alarms in the current language."""
+        language = get_language() or settings.LANGUAGE_CODE
+        return [Alarm(a["kind"], a["message"].get(language) or a["message"].get(
+            settings.LANGUAGE_CODE, "")) for a in self.alarms]

@@ -1,9 +1,8 @@
 """The team leader's FIT overview: per team, and per clinician for leaders.
 
 A fixed number of queries for any number of courses and sessions: the session shares are
-counted in SQL; the courses of the period are read once (progress.course_fits) and
-grouped here, so that alarms, classes and the expected course are exactly those the
-clinicians see on their pages.
+counted in SQL; the courses of the period are read once with their stored FIT state
+(state.py, worked out by the same code as the clinicians' pages) and grouped here.
 """
 
 import dataclasses
@@ -12,9 +11,9 @@ from collections import Counter
 from django.db.models import Count, Exists, OuterRef, Q
 
 from spor.lib.numbers import percent
-from spor.measures.fit import ChangeClass, adjusted_effect_size, change_class, effect_size
+from spor.measures.fit import ChangeClass, adjusted_effect_size, effect_size
 from spor.measures.models import Rating
-from spor.measures.progress import course_fits
+from spor.measures.state import state_of
 
 DROPOUT = ("client_ended", "no_contact")
 
@@ -122,35 +121,30 @@ def figures(service, teams, start, end, clinicians=None) -> tuple[list, list]:
 
     courses = Course.objects.filter(client__service=service, team__in=teams).filter(
         Q(end_date__isnull=True, start_date__isnull=False) | Q(end_date__range=(start, end)))
-    listed = list(courses.select_related("client"))
-    fits = course_fits(listed, service, scope=courses)
-    for course in listed:
-        fit = fits[course.pk]
+    for course in courses.select_related("fit_state").only(
+            "team_id", "clinician_id", "end_date", "end_reason", "fit_state"):
         for f in rows_for(course.team_id, course.clinician_id):
-            _count(f, course, fit)
+            _count(f, course, state_of(course))
     return list(by_team.values()), list(by_clinician.values())
 
 
-def _count(f: Figures, course, fit) -> None:
+def _count(f: Figures, course, state) -> None:
     if course.end_date is None:
         f.active += 1
-        f.alarmed += bool(fit.alarms)
+        f.alarmed += bool(state.alarms)
         return
     f.ended += 1
     f.dropout += course.end_reason in DROPOUT
-    if fit.change is not None:
-        f.classes[fit.change] += 1
-    own = fit.own
-    if len(own) >= 2:
-        f.pairs.append((own[0].total, own[-1].total))
-        band = next((b for s, b in fit.band if s.number == own[-1].number), None)
-        if band is not None:
+    if state.change:
+        f.classes[ChangeClass(state.change)] += 1
+    if state.outcome_count >= 2:
+        first, last = state.outcome_first, state.outcome_latest
+        f.pairs.append((first, last))
+        if state.expected_mid is not None:
             f.expected += 1
-            f.reached += float(own[-1].total) >= band.mid
-            f.triples.append((own[0].total, own[-1].total, band.mid))
-    parents = fit.outcome.get(Rating.Rater.PARENT, [])
-    if len(parents) >= 2:
-        f.parent_pairs.append((parents[0].total, parents[-1].total))
-        if fit.norm is not None:
-            f.parent_classes[change_class(parents[0].total, parents[-1].total,
-                                          fit.norm.cutoff, fit.norm.reliable_change)] += 1
+            f.reached += last >= state.expected_mid
+            f.triples.append((first, last, state.expected_mid))
+    if state.parent_count >= 2:
+        f.parent_pairs.append((state.parent_first, state.parent_latest))
+        if state.parent_change:
+            f.parent_classes[ChangeClass(state.parent_change)] += 1

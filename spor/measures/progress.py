@@ -14,9 +14,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from spor.measures import conf, instruments
+from spor.measures import instruments
 from spor.measures.fit import (
     CEILING,
     Alarm,
@@ -146,11 +147,6 @@ def course_fits(courses, service, scope=None) -> dict:
             for c in courses}
 
 
-def alarms_for(courses, service) -> dict:
-    """The open alarms of each course (with `client` loaded), by course id. Five queries."""
-    return {pk: fit.alarms for pk, fit in course_fits(courses, service).items()}
-
-
 def _course_fit(course, sessions, points, norms, rules, expected, service) -> CourseFit:
     points.sort(key=lambda p: (p.date, p.created_at))
     outcome, alliance = defaultdict(list), defaultdict(list)
@@ -177,8 +173,8 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
     own = fit.own
     fit.norm = intake_norm(norms, course)
     if own:
-        fit.doubtful = zigzags([p.total for p in own], conf.get("SPOR_ZIGZAG_SWINGS"),
-                               conf.get("SPOR_ZIGZAG_POINTS"))
+        fit.doubtful = zigzags([p.total for p in own], settings.SPOR_ZIGZAG_SWINGS,
+                               settings.SPOR_ZIGZAG_POINTS)
     fit.band, fit.band_note = _band(own, sessions, expected)
     rci = fit.norm.reliable_change if fit.norm else None
     if course.end_date is None:
@@ -214,7 +210,7 @@ def _band(own, sessions, expected) -> tuple[list, str]:
     if not expected.is_ready:
         return [], _("No expected course yet: it rests on %(n)s closed courses with ratings, "
                      "and is drawn from %(min)s.") % {
-            "n": expected.n_courses, "min": conf.get("SPOR_EXPECTED_MIN_COURSES")}
+            "n": expected.n_courses, "min": settings.SPOR_EXPECTED_MIN_COURSES}
     intake = own[0]
     if tenths(intake.total) > CEILING * 10:
         return [], _("No expected course: the first rating is above %(ceiling)s, which leaves "

@@ -2,9 +2,9 @@ import datetime
 import json
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
@@ -20,7 +20,8 @@ from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
-from spor.measures import conf, expected, instruments
+from spor.lib.ratelimit import over_limit
+from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
 from spor.measures.fit import ChangeClass
 from spor.measures.forms import (
@@ -238,18 +239,13 @@ def course_fit_pdf(request, course):
 
 # The young person or parent: rating without a login -----------------------------------
 
+RATE_WINDOW_SECONDS = 600  # the window of SPOR_RATING_RATE_LIMIT
+
+
 def _rate_limited(request) -> bool:
-    """Count requests per network address in a window; True once over the limit."""
-    key = "fit-rate:" + request.META.get("REMOTE_ADDR", "")
-    if cache.add(key, 1, conf.RATE_WINDOW_SECONDS):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, conf.RATE_WINDOW_SECONDS)
-            count = 1
-    return count > conf.get("SPOR_RATING_RATE_LIMIT")
+    """Requests per network address in a window, page views and answers alike."""
+    return bool(over_limit(request, "rating", settings.SPOR_RATING_RATE_LIMIT,
+                           RATE_WINDOW_SECONDS))
 
 
 def _closed(request, reason, status):
@@ -345,7 +341,7 @@ def settings_page(request):
         "norms": norms, "rules": AllianceRule.objects.in_effect(service),
         "outcome_measures": ["ORS", "CORS"], "alliance_measures": ["SRS", "CSRS", "GSRS"],
         "expected": ExpectedCourse.objects.filter(service=service).first(),
-        "min_courses": conf.get("SPOR_EXPECTED_MIN_COURSES"), "file_form": ModelFileForm()})
+        "min_courses": settings.SPOR_EXPECTED_MIN_COURSES, "file_form": ModelFileForm()})
 
 
 @staff_required(ADMIN)

@@ -33,7 +33,7 @@ from spor.treatment.models import Course
 
 DAY = datetime.timedelta(days=1)
 
-# The seed's answers three months after a parent course (Helsingung 2014), in per cent.
+# The annual report's answers three months after a parent course (Helsingung 2014), in per cent.
 CHILD_USE = {"unchanged": 14, "larger": 6, "smaller": 40, "stopped": 23, "dont_know": 14,
              None: 3}
 NEW_OPTIONS = {"yes": 57, "no": 5, "dont_know": 35, None: 3}

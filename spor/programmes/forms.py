@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team, User
 from spor.clients.models import Client
-from spor.lib.dates import today
+from spor.lib.dates import not_in_future, today
 from spor.lib.forms import DateInput, ModelForm
 from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.models import (
@@ -162,19 +162,14 @@ def survey_form_class(staff: bool):
         return base
 
     class StaffSurveyForm(base):
-        answered_on = forms.DateField(label=_("answered on"), widget=DateInput())
+        answered_on = forms.DateField(label=_("answered on"), widget=DateInput(),
+                                      validators=[not_in_future])
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             for field in self.fields.values():
                 if isinstance(field, forms.ChoiceField) and not field.required:
                     field.choices = [("", SURVEY_NOT_ANSWERED), *field.choices]
-
-        def clean_answered_on(self):
-            day = self.cleaned_data["answered_on"]
-            if day > today():
-                raise ValidationError(_("The date is in the future."))
-            return day
 
         def answers(self):
             return {k: v for k, v in self.cleaned_data.items() if k != "answered_on"}

@@ -76,7 +76,7 @@ class GalleryForm(SpamChecked, ModelForm):
             self.fields["upload"].required = True
             self.fields["upload"].label = labels[kind]
             self.fields["upload"].widget.attrs["accept"] = (
-                "image/*" if kind == GalleryItem.Kind.PHOTO else "audio/*")
+                "image/*" if kind == GalleryItem.Kind.PHOTO else ".mp3,.wav,audio/mpeg,audio/wav")
         if kind != GalleryItem.Kind.TIP:
             self.fields["text"].label = _("a few words about it (you choose)")
         else:

@@ -26,7 +26,7 @@ from spor.audit.models import AccessRecord
 from spor.lib.dates import today
 from spor.lib.pseudonyms import validate_pseudonym
 
-# The seed's service never says it, and neither does its page (see DESIGN.md, "Words").
+# The service of the annual report (DESIGN.md) never says it, and neither does its page (see DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
 PHONE = re.compile(r"^\+?\d{8,15}$")
 

@@ -1,7 +1,6 @@
-"""Spam protection that needs no third party: a honeypot field, a signed time stamp that
-proves the form was open for a few seconds, and a limit of posts per address per hour.
-
-Addresses are kept only as a keyed hash in the cache, for one hour.
+"""Spam protection that needs no third party: a honeypot field and a signed time stamp
+that proves the form was open for a few seconds. The views add a limit of posts per
+address per hour (`spor.lib.ratelimit`, which keeps addresses only as a keyed hash).
 """
 
 import time
@@ -9,8 +8,6 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 SALT = "spor.public.stamp"
@@ -29,34 +26,6 @@ def stamp_age(value: str) -> float | None:
     except (signing.BadSignature, TypeError, ValueError):
         return None
     return age if age <= STAMP_MAX_AGE else None
-
-
-def client_address(request) -> str:
-    """The visitor's address; behind N trusted proxies, the one the outermost one saw."""
-    proxies = settings.SPOR_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                     if a.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def over_limit(request, scope: str) -> bool:
-    """Count this post; True when the address has posted too often this hour.
-
-    A whole school or youth club can share one address, so the limit is generous.
-    """
-    hour = int(time.time() // 3600)
-    who = salted_hmac("spor.public.rate", client_address(request)).hexdigest()[:32]
-    key = f"public:rate:{scope}:{who}:{hour}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.SPOR_PUBLIC_POSTS_PER_HOUR
 
 
 class HoneypotInput(forms.TextInput):

@@ -16,6 +16,8 @@ from django.views.decorators.gzip import gzip_page
 from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
+from spor.lib.dates import short
+from spor.lib.ratelimit import over_limit
 from spor.public import markup, media, pagecache
 from spor.public.access import (
     get_gallery_item_for_user,
@@ -32,7 +34,6 @@ from spor.public.models import (
     removal_hash,
 )
 from spor.public.pagecache import cached_public_view, public_view
-from spor.public.spam import over_limit
 from spor.public.uploads import SizeLimit
 
 P = AccessLog.Purpose
@@ -104,7 +105,7 @@ def talk(request, service_slug):
     page = _published(request, service_slug)
     form = TalkRequestForm(request.POST or None, service=page.service)
     if request.method == "POST":
-        if over_limit(request, "talk"):
+        if _over_limit(request, "talk"):
             return _too_many(request, page)
         if form.is_bot():
             return redirect(_to("public_talk_thanks", request, service_slug=page.slug))
@@ -124,6 +125,12 @@ def talk_thanks(request, service_slug):
     return render(request, "public/talk_thanks.html", _ctx(
         request, page, hours=markup.lines(page.text("opening_hours")),
         guarantee=page.service.treatment_guarantee_days))
+
+
+def _over_limit(request, scope: str) -> bool:
+    """Posts per address per hour. A school or youth club shares one address: generous."""
+    return bool(over_limit(request, f"public:{scope}", settings.SPOR_PUBLIC_POSTS_PER_HOUR,
+                           3600))
 
 
 def _too_many(request, page):
@@ -182,7 +189,7 @@ def _gallery_new(request, service_slug, kind):
     form = GalleryForm(data, files, service=page.service, kind=_kind(kind),
                        too_large=getattr(request, "upload_too_large", False))
     if request.method == "POST":
-        if over_limit(request, "gallery"):
+        if _over_limit(request, "gallery"):
             return _too_many(request, page)
         if form.is_bot():
             # Look sent, keep nothing.
@@ -207,7 +214,7 @@ def gallery_remove(request, service_slug):
     page = _published(request, service_slug)
     form = RemovalForm(request.POST or None)
     if request.method == "POST":
-        if over_limit(request, "remove"):
+        if _over_limit(request, "remove"):
             return _too_many(request, page)
         if form.is_valid() and not form.is_bot():
             item = GalleryItem.objects.filter(
@@ -313,7 +320,7 @@ def request_convert(request, talk_request):
     messages.success(request, _(
         "%(name)s is now an anonymous contact waiting to start. The contact details stay "
         "here, not on the young person, until %(day)s.") % {
-        "name": talk.nickname, "day": talk.erase_on.strftime("%d.%m.%Y")})
+        "name": talk.nickname, "day": short(talk.erase_on)})
     return redirect("talk_request", talk_request=talk.pk)
 
 

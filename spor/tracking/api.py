@@ -11,12 +11,10 @@ import datetime
 import decimal
 import logging
 import re
-import time
 import uuid
 from typing import Annotated, Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,7 +29,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Wit
 
 from spor.audit.models import AccessLog, log_access
 from spor.lib.busy import RETRY_AFTER_SECONDS, is_busy
-from spor.public.spam import client_address
+from spor.lib.ratelimit import hit, over_limit
 from spor.tracking import ors
 from spor.tracking.models import (
     MAXIMUM,
@@ -106,26 +104,12 @@ class FieldError(Schema):
 
 
 Error.model_rebuild()
-# 503: the server's database is busy (with Retry-After), or ratings are not available.
+# 503: the server's database is busy (with Retry-After); nothing was stored.
 ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error, 429: Error,
           503: Error}
 
 
 # Authentication and rate limits --------------------------------------------------------
-
-def over_rate(key: str, limit: int) -> int | None:
-    """Count one request in this minute's window; seconds to wait when over the limit."""
-    now = time.time()
-    window = int(now // 60)
-    full = f"api:rate:{key}:{window}"
-    cache.add(full, 0, timeout=61)
-    try:
-        count = cache.incr(full)
-    except ValueError:  # evicted between add and incr
-        cache.set(full, 1, timeout=61)
-        count = 1
-    return int(60 - now % 60) + 1 if count > limit else None
-
 
 class DeviceToken(HttpBearer):
     """A paired device's token: `Authorization: Bearer spor_…`."""
@@ -134,7 +118,7 @@ class DeviceToken(HttpBearer):
         device = Device.for_token(token)
         if device is None:
             return None
-        wait = over_rate(f"device:{device.pk}", requests_per_minute())
+        wait = hit("api:device", str(device.pk), requests_per_minute(), 60)
         if wait:
             raise ApiError(429, "Too many requests with this token; wait and try again.",
                            headers={"Retry-After": str(wait)})
@@ -371,7 +355,7 @@ SINCE_DAY = Query(None, description="Only ratings of sessions on or after this d
           summary="Exchange a pairing code for a device token")
 def pair(request, body: PairIn):
     only_params(request)
-    wait = over_rate(f"pair:{client_address(request)}", pairings_per_minute())
+    wait = over_limit(request, "api:pair", pairings_per_minute(), 60)
     if wait:
         raise ApiError(429, "Too many pairing attempts; wait and try again.",
                        headers={"Retry-After": str(wait)})
@@ -563,9 +547,6 @@ def ratings(request, since: Day | None = SINCE_DAY):
     only_params(request, "since")
     client = request.device.client
     since = since or timezone.localdate() - datetime.timedelta(days=365)
-    try:
-        found = ors.totals(client, since)
-    except ors.Unavailable:
-        raise ApiError(503, "Outcome ratings are not available on this server.") from None
+    found = ors.totals(client, since)
     log_access(None, client, gettext_noop("Outcome ratings read by the app"), APP)
     return {"ratings": found}

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
+from spor.lib.dates import future_errors
 from spor.treatment.models import Substance
 
 D = decimal.Decimal
@@ -80,11 +80,9 @@ def answer_errors(client, day, substance, answer, amount, unit, note,
                   last_day: datetime.date | None = None) -> dict:
     """{field: message} for one answer; empty when it may be stored. DiaryEntry.clean()
     and the API's batches (which pass today once for a thousand entries) both use it."""
-    errors = {}
-    if day:
-        if day > (last_day or today()):
-            errors["date"] = _("The date is in the future.")
-        elif day < earliest_day(client):
+    errors = future_errors(last_day, date=day)
+    if day and not errors:
+        if day < earliest_day(client):
             errors["date"] = _("The date is before the young person was born.")
     if substance not in UNITS:
         errors["substance"] = _("Choose a substance from the list.")

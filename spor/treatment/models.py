@@ -8,11 +8,11 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import add_months, today
+from spor.lib.dates import add_months, future_errors, short, today
 
 
 class Substance(models.TextChoices):
-    """Main substance codes of FORMATS.md (after the seed, mappable to EMCDDA TDI)."""
+    """Main substance codes of FORMATS.md (after the service's annual report, mappable to EMCDDA TDI)."""
 
     CANNABIS = "cannabis", _("Cannabis")
     CANNABIS_PLUS = "cannabis_plus", _("Cannabis with other drugs")
@@ -157,7 +157,7 @@ class Course(models.Model):
 
     def __str__(self):
         begun = self.start_date or self.request_date
-        return f"{self.get_kind_display()} {begun:%d.%m.%Y}" if begun else self.get_kind_display()
+        return f"{self.get_kind_display()} {short(begun)}" if begun else self.get_kind_display()
 
     @property
     def is_anonymous(self) -> bool:
@@ -205,6 +205,33 @@ class Course(models.Model):
             return False
         return self.attended_count() >= self.client.service.anonymous_session_limit
 
+    QUIET_DAYS = 30
+
+    def due_items(self, day: datetime.date) -> list[str]:
+        """What needs doing on an active course, most urgent first, in plain words.
+
+        Reads the annotations of ``with_overview()`` and the client's prefetched consents.
+        """
+        due = []
+        if self.decision_due:
+            due.append(_("Decision after %(n)s anonymous sessions") % {
+                "n": self.client.service.anonymous_session_limit})
+        if self.is_waiting:
+            deadline = self.guarantee_date
+            if deadline and day > deadline:
+                due.append(_("Waiting beyond the treatment guarantee (%(day)s)") % {
+                    "day": short(deadline)})
+            else:
+                due.append(_("Waiting to start"))
+        elif self.last_session is None or (day - self.last_session).days > self.QUIET_DAYS:
+            due.append(_("No session for %(n)s days") % {"n": self.QUIET_DAYS})
+        if not self.is_anonymous and not self.has_goals and not self.is_waiting:
+            due.append(_("No goals recorded"))
+        gaps = self.client.consent_gaps(day)
+        if gaps and not self.is_anonymous:
+            due.append(_("Missing: %(what)s") % {"what": ", ".join(gaps)})
+        return [str(item) for item in due]
+
     def parents_must_be_told(self, on: datetime.date | None = None) -> bool:
         return self.client.may_be_under(18, on or today())
 
@@ -230,18 +257,16 @@ class Course(models.Model):
                 "Each substance once, and not the main substance again.")
         if not (self.start_date or self.request_date):
             errors["start_date"] = _("Enter the start date, or the request date while waiting.")
-        if self.request_date and self.request_date > today():
-            errors["request_date"] = _("The request date is in the future.")
+        errors.update(future_errors(request_date=self.request_date,
+                                    start_date=self.start_date))
         if self.request_date and self.start_date and self.request_date > self.start_date:
             errors["request_date"] = _("The request date is after the start date.")
-        if self.start_date and self.start_date > today():
-            errors["start_date"] = _("The start date is in the future.")
         if self.end_date:
             begun = self.start_date or self.request_date
             if begun and self.end_date < begun:
                 errors["end_date"] = _("The end date is before the course began.")
-            elif self.end_date > today():
-                errors["end_date"] = _("The end date is in the future.")
+            else:
+                errors.update(future_errors(end_date=self.end_date))
         else:
             for field in ("outcome", "end_reason", "occupation_at_end"):
                 if getattr(self, field):
@@ -331,7 +356,7 @@ class Session(models.Model):
         indexes = [models.Index(fields=["course", "date"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.date:%d.%m.%Y}"
+        return f"{self.get_kind_display()} {short(self.date)}"
 
     def clean(self):
         errors = {}
@@ -340,12 +365,12 @@ class Session(models.Model):
             opens = min(filter(None, [course.request_date, course.start_date]))
             if self.date < opens:
                 errors["date"] = _("The date is before the course began (%(day)s).") % {
-                    "day": opens.strftime("%d.%m.%Y")}
+                    "day": short(opens)}
             elif course.end_date and self.date > course.end_date:
                 errors["date"] = _("The date is after the course ended (%(day)s).") % {
-                    "day": course.end_date.strftime("%d.%m.%Y")}
-            elif self.date > today():
-                errors["date"] = _("The date is in the future.")
+                    "day": short(course.end_date)}
+            else:
+                errors.update(future_errors(date=self.date))
         if self.duration_min is not None and not 1 <= self.duration_min <= 600:
             errors["duration_min"] = _("Enter a duration between 1 and 600 minutes.")
         if errors:
@@ -400,5 +425,5 @@ class FollowUp(models.Model):
             raise ValidationError(_("A follow-up is recorded after the course has ended."))
         if self.observed_on and self.observed_on < course.end_date:
             raise ValidationError({"observed_on": _("The date is before the course ended.")})
-        if self.observed_on and self.observed_on > today():
-            raise ValidationError({"observed_on": _("The date is in the future.")})
+        if errors := future_errors(observed_on=self.observed_on):
+            raise ValidationError(errors)

@@ -12,7 +12,6 @@ from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
 from spor.clients.models import Consent
 from spor.lib.dates import today
-from spor.measures.progress import alarms_for
 from spor.treatment.access import (
     get_course_for_user,
     get_followup_for_user,
@@ -24,7 +23,6 @@ from spor.treatment.models import Course, FollowUp, Session
 
 P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
-QUIET_DAYS = 30
 
 
 @staff_required(*CLIENT_ROLES)
@@ -42,12 +40,10 @@ def caseload(request):
                                    queryset=Consent.objects.filter(scope="treatment")))
         .order_by("client__pseudonym", "client__last_name"))
     day = today()
-    alarms = alarms_for(courses, user.service)
     for course in courses:
-        course.due = _due(course, day)
-        course.alarms = alarms[course.pk]
-    # FIT alarms first: the young person may be getting worse or the alliance failing.
-    courses.sort(key=lambda c: (not c.alarms, not c.due, c.client.display_name.lower()))
+        course.due = course.due_items(day)
+    # The template's {% with_alarms %} (measures) then puts courses with FIT alarms first.
+    courses.sort(key=lambda c: (not c.due, c.client.display_name.lower()))
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=day.replace(year=day.year - 2), end_date__isnull=False)
     if scope != "team":
@@ -58,29 +54,6 @@ def caseload(request):
                gettext_noop("Caseload"), P.CASELOAD)
     return render(request, "treatment/caseload.html", {
         "courses": courses, "followups": followups, "scope": scope})
-
-
-def _due(course, day):
-    """What needs doing on an active course, most urgent first, in plain words."""
-    due = []
-    if course.decision_due:
-        due.append(_("Decision after %(n)s anonymous sessions") % {
-            "n": course.client.service.anonymous_session_limit})
-    if course.is_waiting:
-        deadline = course.guarantee_date
-        if deadline and day > deadline:
-            due.append(_("Waiting beyond the treatment guarantee (%(day)s)") % {
-                "day": deadline.strftime("%d.%m.%Y")})
-        else:
-            due.append(_("Waiting to start"))
-    elif course.last_session is None or (day - course.last_session).days > QUIET_DAYS:
-        due.append(_("No session for %(n)s days") % {"n": QUIET_DAYS})
-    if not course.is_anonymous and not course.has_goals and not course.is_waiting:
-        due.append(_("No goals recorded"))
-    gaps = course.client.consent_gaps(day)
-    if gaps and not course.is_anonymous:
-        due.append(_("Missing: %(what)s") % {"what": ", ".join(gaps)})
-    return due
 
 
 @staff_required(*CLIENT_ROLES)

@@ -55,6 +55,8 @@ class TwoFactorTests(PersonaTestCase):
         self.assertRedirects(self.client.get(reverse("caseload")), reverse("otp_verify"),
                              fetch_redirect_response=False)
         self.assertRedirects(self.client.get(reverse("otp_verify")), reverse("otp_setup"))
+        code = self.alice.new_enrolment_code()  # from a leader, see test_account_changes
+        self.client.post(reverse("otp_setup"), {"code": code})
         page = self.client.get(reverse("otp_setup"))
         self.assertContains(page, "<svg")
         device = TOTPDevice.objects.get(user=self.alice, confirmed=False)

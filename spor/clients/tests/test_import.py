@@ -1,13 +1,12 @@
 import datetime
-import importlib
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from django.db import connection
 from django.test import TestCase
-from django.utils.module_loading import import_string
 
 from spor.accounts.models import Service
 from spor.clients.models import Client
@@ -24,7 +23,6 @@ k1,c1,anonymous_counselling,2014-02-01,2014-03-01,self,cannabis,stopped,
 k2,c2,individual,2014-01-10,2014-09-30,parent,cannabis_plus,reduced,true
 k3,c3,individual,2014-05-01,,,,,
 """
-command = importlib.import_module("spor.operations.management.commands.import")
 SESSIONS = """session_ref,course_ref,date,kind,duration_min,attendance
 s1,k1,2014-02-01,individual,60,attended
 s2,k2,2014-02-01,family,45,
@@ -133,17 +131,56 @@ class ImportTests(ImportTestCase):
                       self.problems(clients_csv=None))
         self.assertIn("notes.csv:1: file: unknown file", self.problems(notes_csv="a\n"))
 
-    def test_documented_files_that_cannot_be_stored_yet_are_refused_not_skipped(self):
-        supported = {import_string(path).name for path in command.FILES}
-        for name in command.UNSUPPORTED:
-            if name not in supported:
-                err = self.problems(**{name.replace(".csv", "_csv"): "a\n"})
-                self.assertIn(f"{name}:1: file: this file cannot be imported yet", err)
+    def test_a_file_that_is_not_utf8_is_refused_at_its_first_bad_line_and_nothing_more(self):
+        latin1 = (CLIENTS + "c4,false,2001,,female,Søs,Ørum,\nc5,false,2002,,male,Åge,,\n"
+                  ).encode("latin-1")
+        err = self.problems(clients_csv=latin1, courses_csv=COURSES + "k4,c4,individual,"
+                            "2014-01-10,,,,,\nk5,c5,individual,2014-01-10,,,,,\n")
+        problems = err.splitlines()[:-1]
+        self.assertEqual(problems, ["clients.csv:5: first_name: the file is not UTF-8 — "
+                                    "save it as UTF-8"])
 
-    def test_a_file_that_is_not_utf8_is_refused(self):
-        err = self.problems(clients_csv="client_ref,anonymous,birth_year\nø,true,2008\n"
-                            .encode("latin-1"))
-        self.assertIn("clients.csv:1: file: not UTF-8 text", err)
+    def test_a_nul_character_is_named_by_line_and_column_and_stops_the_import(self):
+        err = self.problems(clients_csv=CLIENTS + "c4,false,2001,,female,Ma\0ja,Lund,\n",
+                            courses_csv=COURSES + "k4,c4,individual,2014-01-10,,,,,\n")
+        self.assertEqual(err.splitlines()[:-1], [
+            "clients.csv:5: first_name: contains a NUL character, which is not text (was the file "
+            "saved as UTF-8 text?)"])
+
+    def test_a_utf16_file_is_not_utf8(self):
+        err = self.problems(clients_csv=CLIENTS.encode("utf-16"))
+        self.assertIn("clients.csv:1: header: the file is not UTF-8 — save it as UTF-8", err)
+
+    def test_a_byte_order_mark_is_allowed(self):
+        ok, _out, err = self.run_import(self.folder(clients_csv=b"\xef\xbb\xbf" +
+                                                    CLIENTS.encode()))
+        self.assertTrue(ok, err)
+
+
+class ImportIntoAnEmptyInstallationTests(ImportTestCase):
+    files = {"clients.csv": CLIENTS, "courses.csv": COURSES}
+
+    def rows(self):
+        tables = connection.introspection.table_names()
+        with connection.cursor() as cursor:
+            counts = {}
+            for table in tables:
+                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+                counts[table] = cursor.fetchone()[0]
+        return counts
+
+    def test_a_refused_import_leaves_nothing_behind_not_even_the_service(self):
+        self.assertFalse(Service.objects.exists())
+        before = self.rows()
+        self.problems(courses_csv=COURSES + "k4,c9,individual,2014-01-10,,,,,\n")
+        self.assertEqual(self.rows(), before)
+        self.assertFalse(Service.objects.exists())
+
+    def test_a_good_import_makes_the_one_service(self):
+        ok, out, err = self.run_import(self.folder())
+        self.assertTrue(ok, err)
+        self.assertEqual(Service.objects.get().name, "Spor")
+        self.assertIn("Imported into Spor.", out)
 
 
 class ImportCommandLineTests(TestCase):

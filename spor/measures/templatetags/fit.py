@@ -1,13 +1,30 @@
-"""The FIT panel on the client and course pages: `{% load fit %}{% fit_panel client %}` or
-`{% fit_panel course=course %}`. The page's view has checked access and logged it; the
-panel reads a fixed number of queries however many sessions there are."""
+"""FIT on the pages of treatment and clients, which do not import measures: the panel on
+the client and course pages (`{% load fit %}{% fit_panel client %}` or
+`{% fit_panel course=course %}`) and the caseload's alarms (`{% with_alarms %}`). The
+page's view has checked access and logged it; each reads a fixed number of queries however
+many sessions there are."""
 
 from django import template
 
 from spor.measures.curve import curve_svg
+from spor.measures.models import FitState
 from spor.measures.progress import course_fits
 
 register = template.Library()
+
+
+@register.simple_tag
+def with_alarms(courses, service):
+    """The courses with their open FIT `alarms`, those with alarms first: the young person
+    may be getting worse or the alliance failing. Within each group the view's order stays.
+    One query: the alarms are the courses' stored FIT state (state.py).
+    `{% with_alarms courses user.service as courses %}`"""
+    states = {s.course_id: s for s in FitState.objects.filter(
+        course__in=[c.pk for c in courses]).only("course", "alarms")}
+    for course in courses:
+        found = states.get(course.pk)
+        course.alarms = found.alarm_list if found else []
+    return sorted(courses, key=lambda c: not c.alarms)
 
 
 @register.inclusion_tag("measures/_panel.html")

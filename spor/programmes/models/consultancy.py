@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
+from spor.lib.dates import future_errors, short
 
 NO_NAMES = _("Write no names, addresses, schools or other details that could tell who the "
              "young person or the family is.")
@@ -65,8 +65,8 @@ class ConsultancyActivity(models.Model):
         return f"{self.get_kind_display()} · {self.partner}"
 
     def clean(self):
-        if self.date and self.date > today():
-            raise ValidationError({"date": _("The date is in the future.")})
+        if errors := future_errors(date=self.date):
+            raise ValidationError(errors)
 
 
 class CaseConference(models.Model):
@@ -90,11 +90,11 @@ class CaseConference(models.Model):
         ordering = ["-date"]
 
     def __str__(self):
-        return _("Case conference %(day)s") % {"day": self.date.strftime("%d.%m.%Y")}
+        return _("Case conference %(day)s") % {"day": short(self.date)}
 
     def clean(self):
-        if self.date and self.date > today():
-            raise ValidationError({"date": _("The date is in the future.")})
+        if errors := future_errors(date=self.date):
+            raise ValidationError(errors)
 
 
 class ConferenceCase(models.Model):

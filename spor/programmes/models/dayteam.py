@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
+from spor.lib.dates import future_errors, short, today
 
 FAR = datetime.date(9999, 12, 30)
 
@@ -86,7 +86,7 @@ class DayTeamEnrolment(models.Model):
         indexes = [models.Index(fields=["start_date", "end_date"])]
 
     def __str__(self):
-        return _("Day team from %(day)s") % {"day": self.start_date.strftime("%d.%m.%Y")}
+        return _("Day team from %(day)s") % {"day": short(self.start_date)}
 
     def is_active_on(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
@@ -122,7 +122,7 @@ class DayTeamEnrolment(models.Model):
             raise ValidationError(_(
                 "The day team has %(capacity)s places, and all %(capacity)s are taken on "
                 "%(day)s. Choose a later start, or end another place first.") % {
-                "capacity": capacity, "day": day.strftime("%d.%m.%Y")}, code="capacity")
+                "capacity": capacity, "day": short(day)}, code="capacity")
 
 
 class DayTeamAttendance(models.Model):
@@ -145,21 +145,21 @@ class DayTeamAttendance(models.Model):
         indexes = [models.Index(fields=["date"])]
 
     def __str__(self):
-        return f"{self.date:%d.%m.%Y} {self.get_status_display()}"
+        return f"{short(self.date)} {self.get_status_display()}"
 
     def clean(self):
         if not self.date:
             return
         if self.date.weekday() > 4:
             raise ValidationError({"date": _("The day team meets Monday to Friday.")})
-        if self.date > today():
-            raise ValidationError({"date": _("The date is in the future.")})
+        if errors := future_errors(date=self.date):
+            raise ValidationError(errors)
         if not self.enrolment.is_active_on(self.date):
             raise ValidationError({"date": _("The young person had no place on this day.")})
 
 
 class TeachingWeek(models.Model):
-    """Teaching hours given in one week (the seed's day team teaches about 10 a week)."""
+    """Teaching hours given in one week (the annual report's day team teaches about 10 a week)."""
 
     service = models.ForeignKey("accounts.Service", models.CASCADE,
                                 related_name="teaching_weeks")
@@ -176,7 +176,7 @@ class TeachingWeek(models.Model):
                                                name="teaching_week_once")]
 
     def __str__(self):
-        return f"{self.monday:%d.%m.%Y}: {self.hours}"
+        return f"{short(self.monday)}: {self.hours}"
 
     def clean(self):
         if self.monday and self.monday.weekday() != 0:

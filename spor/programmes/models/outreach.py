@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from spor.accounts.models import Team
-from spor.lib.dates import today
+from spor.lib.dates import future_errors, short
 from spor.programmes.models.common import works_in
 
 NO_NAMES = _("Never the names of young people or families.")
@@ -110,7 +110,7 @@ class Grant(models.Model):
         ordering = ["starts"]
 
     def __str__(self):
-        return f"{self.starts:%d.%m.%Y}–{self.ends:%d.%m.%Y}"
+        return f"{short(self.starts)}–{short(self.ends)}"
 
     def clean(self):
         if self.starts and self.ends and self.ends < self.starts:
@@ -171,12 +171,10 @@ class OutreachContact(models.Model):
         indexes = [models.Index(fields=["service", "date"])]
 
     def __str__(self):
-        return f"{self.get_place_kind_display()} {self.date:%d.%m.%Y}"
+        return f"{self.get_place_kind_display()} {short(self.date)}"
 
     def clean(self):
-        errors = {}
-        if self.date and self.date > today():
-            errors["date"] = _("The date is in the future.")
+        errors = future_errors(date=self.date)
         reached = (self.young_people or 0) + (self.families or 0)
         if (self.referrals_service or 0) + (self.referrals_other or 0) > reached:
             errors["referrals_service"] = _(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team
 from spor.audit.models import AccessRecord
-from spor.lib.dates import add_months
+from spor.lib.dates import add_months, short
 from spor.measures.instruments import PARENT_FOLLOWUP
 
 # The first follow-up evening is planned this many weeks after the last ordinary evening
@@ -96,7 +96,7 @@ class ParentCourse(models.Model):
 
     def __str__(self):
         return self.name or _("Parent course %(day)s") % {
-            "day": self.start_date.strftime("%d.%m.%Y")}
+            "day": short(self.start_date)}
 
     def clean(self):
         errors = {}
@@ -162,7 +162,7 @@ class ParentEvening(models.Model):
                                                name="parent_evening_once_a_day")]
 
     def __str__(self):
-        return self.date.strftime("%d.%m.%Y")
+        return short(self.date)
 
 
 class ParentParticipantQuerySet(models.QuerySet):

@@ -264,7 +264,7 @@ def _save_week(service, monday, rows, data, existing, teaching):
 @staff_required(*CLIENT_ROLES)
 def timetable(request):
     service = request.user.service
-    TimetableSlot.ensure_default(service)  # the seed's timetable, written on first sight
+    TimetableSlot.ensure_default(service)  # the annual report's timetable, written on first sight
     slots = list(TimetableSlot.objects.filter(service=service))
     days = [(label, [s for s in slots if s.weekday == number])
             for number, label in TimetableSlot.WEEKDAYS]

@@ -1,4 +1,3 @@
-import csv
 import datetime
 
 import segno
@@ -6,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -240,19 +238,8 @@ def participant_access_log(request, participant):
     participant = get_participant_for_user(request.user, participant)
     log_participant_access(request.user, participant, gettext_noop("Access log exported"),
                            P.DATA_REQUEST)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="access-log-participant-{participant.pk}.csv"')
-    writer = csv.writer(response)
-    writer.writerow([_("Time"), _("Staff member"), _("What"), _("Purpose")])
-    purposes = dict(P.choices)
-    rows = (ParticipantAccessLog.objects.filter(participant=participant).order_by("at")
-            .select_related("user"))
-    for row in rows.iterator():
-        writer.writerow([timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
-                         str(row.user) if row.user else row.username,
-                         _(row.what), purposes.get(row.purpose, row.purpose)])
-    return response
+    return ParticipantAccessLog.export_csv(
+        participant, f"access-log-participant-{participant.pk}.csv")
 
 
 @staff_required(*CLIENT_ROLES)

@@ -5,12 +5,12 @@ ParentFollowup.LINK_DAYS days, and each address may open such links only so ofte
 that tokens cannot be guessed by trying.
 """
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from spor.lib.ratelimit import over_limit
 from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.forms import survey_form_class
 from spor.programmes.models import ParentFollowup
@@ -20,26 +20,13 @@ RATE_LIMIT = 20
 RATE_WINDOW_SECONDS = 10 * 60
 
 
-def rate_limited(request, scope: str, limit: int = RATE_LIMIT,
-                 window: int = RATE_WINDOW_SECONDS) -> bool:
-    """Count this request against the address; True once the limit is passed."""
-    key = f"spor-rate:{scope}:{request.META.get('REMOTE_ADDR', '')}"
-    if cache.add(key, 1, window):
-        return False
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return False
-
-
 def _page(request, template, status=200, **ctx):
     return render(request, template, {"instrument": PARENT_FOLLOWUP, **ctx}, status=status)
 
 
 @never_cache
 def answer(request, token):
-    if rate_limited(request, "parent-survey"):
+    if over_limit(request, "parent-survey", RATE_LIMIT, RATE_WINDOW_SECONDS):
         return _page(request, "programmes/public/limited.html", status=429)
     survey = ParentFollowup.by_token(token)
     if survey is None:

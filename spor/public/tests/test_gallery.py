@@ -5,6 +5,7 @@ code takes a post away again."""
 import io
 import os
 import random
+import wave
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,6 +36,19 @@ def mp3_with_tags() -> bytes:
     v2 = b"ID3\x03\x00\x00" + bytes([0, 0, 0, len(body)]) + body
     v1 = b"TAG" + b"Min sang".ljust(30, b"\x00") + b"Kim Holm".ljust(30, b"\x00") + bytes(65)
     return v2 + frame * 20 + v1
+
+
+def wav_with_tags() -> bytes:
+    """A WAV whose LIST/INFO and iXML chunks name the artist and the place."""
+    def chunk(name, data):
+        return name + len(data).to_bytes(4, "little") + data + b"\x00" * (len(data) & 1)
+    fmt = (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little") \
+        + (16000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+    info = chunk(b"LIST", b"INFO" + chunk(b"IART", b"Kim Holm\x00")
+                 + chunk(b"ICMT", b"Snekkersten"))
+    body = b"WAVE" + chunk(b"fmt ", fmt) + info + chunk(b"data", bytes(range(256)) * 8) \
+        + chunk(b"iXML", b"<LOCATION>Kim Holm, Snekkersten</LOCATION>")
+    return b"RIFF" + len(body).to_bytes(4, "little") + body
 
 
 def noisy_png(side=900) -> bytes:
@@ -125,6 +139,34 @@ class SharingTests(GalleryTestCase):
             stored = f.read()
         self.assertTrue(stored.startswith(b"\xff\xfb"))
         self.assertNotIn(b"Kim Holm", stored)
+
+    def test_every_tag_of_an_mp3_is_left_behind_wherever_it_is(self):
+        frame = b"\xff\xfb\x90\x64" + bytes(413)
+        ape = b"APETAGEX" + bytes(24) + b"Artist\x00Kim Holm" + b"APETAGEX" + bytes(24)
+        mp3 = frame * 5 + b"ID3\x04\x00\x00\x00\x00\x00\x10TPE1Kim Holm....." + frame * 5 + ape
+        self.share("sound", SimpleUploadedFile("s.mp3", mp3))
+        with open(self.stored_path(GalleryItem.objects.get().file), "rb") as f:
+            self.assertEqual(f.read(), frame * 10)
+
+    def test_a_wav_keeps_its_sound_and_loses_its_tags(self):
+        self.share("sound", SimpleUploadedFile("s.wav", wav_with_tags()))
+        item = GalleryItem.objects.get()
+        self.assertEqual(item.content_type, "audio/wav")
+        with open(self.stored_path(item.file), "rb") as f:
+            stored = f.read()
+        self.assertNotIn(b"Kim Holm", stored)
+        self.assertNotIn(b"Snekkersten", stored)
+        self.assertIn(bytes(range(256)) * 8, stored)
+        # The standard library reads what is stored: a whole, playable WAV.
+        with wave.open(io.BytesIO(stored)) as w:
+            self.assertEqual((w.getframerate(), w.getnframes()), (8000, 1024))
+
+    def test_formats_that_cannot_be_cleaned_are_refused_with_what_to_use(self):
+        for name, head in [("voice.m4a", b"\x00\x00\x00\x20ftypM4A "), ("s.ogg", b"OggS\x00\x02"),
+                           ("s.webm", b"\x1a\x45\xdf\xa3\x9f\x42\x86")]:
+            response = self.share("sound", SimpleUploadedFile(name, head + b"Kim Holm" * 100))
+            self.assertContains(response, "Gem lyden som MP3 eller WAV")
+        self.assertFalse(GalleryItem.objects.exists())
 
     def test_a_picture_sent_as_a_sound_is_refused(self):
         response = self.share("sound", SimpleUploadedFile("sang.mp3", photo_with_gps(),

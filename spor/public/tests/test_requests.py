@@ -93,7 +93,7 @@ class WhoSeesRequestsTests(RequestTestCase):
     def test_the_menu_shows_the_number_of_new_requests_after_the_page_loads(self):
         self.login(self.alice)
         page = self.client.get(reverse("caseload"))
-        self.assertContains(page, f'hx-get="{reverse("talk_request_count")}"')
+        self.assertContains(page, f'data-fill-from="{reverse("talk_request_count")}"')
         self.assertContains(self.client.get(reverse("talk_request_count")), ">1</span>")
         self.login(self.bob)
         self.assertEqual(self.client.get(reverse("talk_request_count")).content, b"")

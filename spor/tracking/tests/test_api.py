@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
+from spor.measures.models import Rating
 from spor.tracking.models import Device, DiaryEntry, PairingCode, Source
 from spor.tracking.testing import ApiCalls, paired_device_for
 
@@ -351,42 +352,17 @@ class TokenAndErrorTests(ApiCalls, PersonaTestCase):
         response = self.call("post", "/entries", {"entries": [entry(date="2026-04-01")]})
         self.assertIn("The date is in the future", response.json()["message"])
 
-    def test_the_api_reads_no_ratings_until_the_fit_measures_are_installed(self):
-        from django.apps import apps
-
-        if apps.is_installed("spor.measures") and "rating" in apps.all_models["measures"]:
-            self.skipTest("ratings are installed: see test_ratings")
-        response = self.call("get", "/ratings")
-        self.assertEqual(response.status_code, 503)
-        self.assertIn("not available", response.json()["message"])
-
-
-def ratings_installed():
-    from spor.tracking import ors
-
-    try:
-        ors.rating_model()
-    except ors.Unavailable:
-        return False
-    return True
-
 
 @time_machine.travel(NOW, tick=False)
 class RatingsTests(ApiCalls, PersonaTestCase):
-    """Runs where the FIT measures (spor.measures.models.Rating) are installed."""
-
     def setUp(self):
-        if not ratings_installed():
-            self.skipTest("the FIT measures are not installed")
         cache.clear()
         self.device, self.token = paired_device_for(self.ida)
 
     def rate(self, session, line, rater="client"):
         """An ORS with the same mark on each of its four lines."""
-        from django.apps import apps
-
         lines = ("individually", "interpersonally", "socially", "overall")
-        return apps.get_model("measures", "Rating").objects.create(
+        return Rating.objects.create(
             session=session, instrument="ORS", rater=rater, answers=dict.fromkeys(lines, line))
 
     def test_the_app_reads_the_young_persons_own_outcome_totals_oldest_first(self):

@@ -51,16 +51,6 @@ def errors_are_json_with_a_message(ctx, response, case):
     return True
 
 
-def ratings_installed():
-    from spor.tracking import ors
-
-    try:
-        ors.rating_model()
-    except ors.Unavailable:
-        return False
-    return True
-
-
 def young_person():
     service = Service.objects.create(name="Helsingung")
     team = Team.objects.create(service=service, name="Rådgivning")
@@ -88,19 +78,13 @@ class SchemathesisTests(LiveServerTestCase):
                         self.run_cases(operation, mode)
 
     def run_cases(self, operation, mode):
-        checks = CHECKS
-        if operation.path.endswith("/ratings") and not ratings_installed():
-            # Until the FIT measures are installed the operation answers 503 by design
-            # (documented); every other check still applies.
-            checks = [c for c in CHECKS if c is not not_a_server_error]
-
         # The token goes into the generated cases, so that a negative case without it (or
         # with a broken one) is sent as generated and must be refused.
         @given(case=operation.as_strategy(generation_mode=mode, headers=self.auth))
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def run(case):
-            case.call_and_validate(checks=checks,
+            case.call_and_validate(checks=CHECKS,
                                    additional_checks=[errors_are_json_with_a_message])
 
         run()

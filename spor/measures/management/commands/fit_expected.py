@@ -1,11 +1,12 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from spor.accounts.models import Service
-from spor.measures import conf, expected
+from spor.measures import expected
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No service is called {service!r}.")
         if path:
             return self.load(services, path)
-        minimum = conf.get("SPOR_EXPECTED_MIN_COURSES")
+        minimum = settings.SPOR_EXPECTED_MIN_COURSES
         for each in services:
             done = expected.refit(each, replace_file_model)
             if done.kept_file_model:

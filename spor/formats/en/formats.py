@@ -1,0 +1,5 @@
+# Dates in English read as in Danish (Django's "en" would put the month first, which a
+# reader in Denmark takes for the day). Pages, messages and charts all use
+# SHORT_DATE_FORMAT, so this is the one place that decides.
+SHORT_DATE_FORMAT = "d.m.Y"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
