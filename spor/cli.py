@@ -1,5 +1,5 @@
-"""The `spor` command: operator verbs (demo, import, report, purge, backup) and every
-Django management command."""
+"""The `spor` command: operator verbs (serve, jobs, backup, restore, demo, import, report)
+and every Django management command."""
 
 import os
 import sys
@@ -11,6 +11,9 @@ def main():
         # The demo runs on this machine only; two-factor login would stand in the way.
         os.environ.setdefault("SPOR_REQUIRE_2FA", "0")
         os.environ.setdefault("SPOR_DEMO", "1")
+    if sys.argv[1:2] == ["serve"]:
+        # Long-lived workers keep their database connections (checked before each reuse).
+        os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -4,12 +4,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from spor.lib.env import envbool, envint, envlist
 from spor.lib.keys import stored_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SPOR_DATA_DIR") or BASE_DIR.parent / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or stored_secret(DATA_DIR, "secret")
 # Encrypts CPR numbers at rest and keys their search hash. Back it up with the database.
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "spor.operations.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "spor.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -83,6 +86,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'spor.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -115,8 +119,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 thread); measured
+# with bench/login.py. Raise them where the server has memory and cores to spare.
+SPOR_ARGON2_TIME_COST = envint("SPOR_ARGON2_TIME_COST", 2)
+SPOR_ARGON2_MEMORY_KIB = envint("SPOR_ARGON2_MEMORY_KIB", 19456)
+SPOR_ARGON2_PARALLELISM = envint("SPOR_ARGON2_PARALLELISM", 1)
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "spor.accounts.hashers.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -199,11 +208,12 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Plain console logging. Request bodies are never logged: they can hold CPR numbers
-# and names.
+# and names; nor are paths: a request is named by its URL pattern.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"route_only": {"()": "spor.operations.serve.RouteOnly"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["route_only"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -246,3 +256,16 @@ SPOR_EXPECTED_HIGH_PERCENTILE = envint("SPOR_EXPECTED_HIGH_PERCENTILE", 75)
 # A course whose outcome swings this many times by this many points is doubtful.
 SPOR_ZIGZAG_SWINGS = envint("SPOR_ZIGZAG_SWINGS", 4)
 SPOR_ZIGZAG_POINTS = envint("SPOR_ZIGZAG_POINTS", 6)
+
+# Operations (spor.operations): the production server, scheduled jobs and backups.
+# `spor serve` runs SPOR_WORKERS processes of SPOR_THREADS threads each (0: from the cores).
+SPOR_BIND = os.environ.get("SPOR_BIND", "127.0.0.1:8000")
+SPOR_WORKERS = envint("SPOR_WORKERS", 0)
+SPOR_THREADS = envint("SPOR_THREADS", 0)
+SPOR_BACKUP_DIR = Path(os.environ.get("SPOR_BACKUP_DIR") or DATA_DIR / "backups")
+SPOR_BACKUP_KEEP = envint("SPOR_BACKUP_KEEP", 14)
+# Who saw which young person is kept this long; never less than 6 months.
+SPOR_ACCESS_LOG_RETENTION_MONTHS = envint("SPOR_ACCESS_LOG_RETENTION_MONTHS", 60)
+if SPOR_ACCESS_LOG_RETENTION_MONTHS < 6:
+    raise ImproperlyConfigured("SPOR_ACCESS_LOG_RETENTION_MONTHS must be 6 or more, not "
+                               f"{SPOR_ACCESS_LOG_RETENTION_MONTHS}")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("spor.programmes.urls")),
     path("", include("spor.reports.urls")),
     path("", include("spor.public.urls")),
+    path("", include("spor.operations.urls")),
 ]

@@ -3,6 +3,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 
@@ -32,3 +33,14 @@ def staff_required(*roles):
         return wrapper
 
     return decorator
+
+
+def not_post(request):
+    """The one POST-only guard: a 405 answer unless the request is a POST, else None.
+
+    Views call it after their access check, so that an outsider learns nothing from the
+    status code (404 before 405):
+        if (refused := not_post(request)) is not None:
+            return refused
+    """
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])

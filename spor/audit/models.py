@@ -1,12 +1,16 @@
 import csv
+import datetime
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from spor.lib.dates import add_months
 
 
 class Purpose(models.TextChoices):
@@ -91,6 +95,15 @@ class AccessLog(AccessRecord):
 def log_access(user, clients, what: str, purpose: str) -> None:
     """Write one row per client shown. Takes a client or an iterable; one query."""
     AccessLog.write(user, clients, what, purpose)
+
+
+def erase_past_retention(now=None) -> int:
+    """Delete the rows of every access log from before the retention period
+    (SPOR_ACCESS_LOG_RETENTION_MONTHS, counted back from the start of today)."""
+    day = add_months(timezone.localdate(now), -settings.SPOR_ACCESS_LOG_RETENTION_MONTHS)
+    cutoff = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    logs = [m for m in apps.get_models() if issubclass(m, AccessRecord)]
+    return sum(log.objects.filter(at__lt=cutoff).delete()[0] for log in logs)
 
 
 class SentForm(models.Model):

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from spor.accounts.models import may_see_clients
 from spor.lib import cpr as cprlib
 from spor.lib import crypto
 from spor.lib.dates import future_errors, today, years_between
@@ -25,7 +26,7 @@ class ClientQuerySet(models.QuerySet):
         the team of any of the client's courses); leaders see their whole service;
         analysts and administrators see no client.
         """
-        if not user.is_authenticated or not user.sees_clients or user.service_id is None:
+        if not may_see_clients(user):
             return self.none()
         clients = self.filter(service_id=user.service_id)
         if user.is_leader:

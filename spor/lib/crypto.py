@@ -40,3 +40,10 @@ def keyed_hash(text: str) -> str:
         return ""
     key = _derive(settings.SPOR_DATA_KEY, b"spor search hash")
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def key_check() -> str:
+    """A fingerprint of SPOR_DATA_KEY that tells whether two installations share the key
+    without revealing it (a keyed hash of a fixed text)."""
+    return hmac.new(_derive(settings.SPOR_DATA_KEY, b"spor key check"), b"spor",
+                    hashlib.sha256).hexdigest()

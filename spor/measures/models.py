@@ -291,6 +291,9 @@ class Rating(models.Model):
 
 
 class InviteQuerySet(models.QuerySet):
+    def expired(self, now=None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
     def by_token(self, token: str):
         return self.filter(token_hash=RatingInvite.hash(token)).select_related(
             "session__course__client__service").first()

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
-from spor.accounts.decorators import staff_required
+from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
@@ -57,12 +57,6 @@ def _defaults(session):
     age = session.course.client.age_on(session.date)
     return (instruments.outcome_for(age),
             instruments.alliance_for(age, group=session.kind == "group"))
-
-
-def _not_post(request):
-    """POST-only actions answer other methods after the access check, so that an outsider
-    learns nothing from the status code (404 before 405)."""
-    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
 
 
 # Staff: one session's ratings ----------------------------------------------------------
@@ -177,7 +171,7 @@ def handover(request, session):
     """Hand the tablet over: log the clinician out and show only the form. The clinician
     logs in again afterwards, so nothing else can be reached from the tablet meanwhile."""
     session = get_session_for_user(request.user, session)
-    if (refused := _not_post(request)) is not None:
+    if (refused := not_post(request)) is not None:
         return refused
     issued = _invite(request, session, RatingInvite.Mode.HANDOVER)
     if issued is None:
@@ -194,7 +188,7 @@ def link(request, session):
     """A personal link and QR code for the young person's or a parent's own phone, shown
     once on the session's page."""
     session = get_session_for_user(request.user, session)
-    if (refused := _not_post(request)) is not None:
+    if (refused := not_post(request)) is not None:
         return refused
     issued = _invite(request, session, RatingInvite.Mode.LINK)
     if issued is not None:
@@ -420,8 +414,8 @@ def alliance_rule_edit(request, instrument):
 
 @staff_required(ADMIN)
 def expected_refit(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    if (refused := not_post(request)) is not None:
+        return refused
     service = request.user.service
     upload = request.FILES.get("file")
     if upload is not None:

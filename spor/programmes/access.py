@@ -7,6 +7,7 @@ course's team; outreach through the outreach team; consultancy through the servi
 
 from django.shortcuts import get_object_or_404
 
+from spor.accounts.models import may_see_clients
 from spor.programmes.models import (
     CaseConference,
     ConsultancyActivity,
@@ -50,7 +51,7 @@ def get_exam_for_user(user, pk) -> Exam:
 
 
 def get_slot_for_user(user, pk) -> TimetableSlot:
-    if not user.sees_clients:
+    if not may_see_clients(user):
         return get_object_or_404(TimetableSlot.objects.none(), pk=pk)
     return get_object_or_404(TimetableSlot, service_id=user.service_id, pk=pk)
 

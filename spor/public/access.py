@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from spor.public.models import GalleryItem, Page, TalkRequest, counselling_staff
+from spor.accounts.models import works_in
+from spor.public.models import COUNSELLING, GalleryItem, Page, TalkRequest
 
 
 def get_talk_request_for_user(user, pk) -> TalkRequest:
@@ -13,7 +14,7 @@ def get_talk_request_for_user(user, pk) -> TalkRequest:
 
 
 def get_gallery_item_for_user(user, pk) -> GalleryItem:
-    if not counselling_staff(user):
+    if not works_in(user, COUNSELLING):
         raise PermissionDenied
     return get_object_or_404(GalleryItem.objects.moderated_by(user), pk=pk)
 

@@ -22,12 +22,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from spor.accounts.models import Team, may_see_clients, works_in
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
 from spor.lib.pseudonyms import validate_pseudonym
 
 # The service of the annual report (DESIGN.md) never says it, and neither does its page (see DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
+COUNSELLING = Team.Kind.COUNSELLING
 PHONE = re.compile(r"^\+?\d{8,15}$")
 
 
@@ -53,22 +55,6 @@ def _no_label(text: str, errors: dict, field: str) -> None:
     if text and LABEL.search(text):
         errors[field] = _("Young people do not see themselves in that word. Say "
                           "\"forbrug\" (use) or \"rusmidler\" (substances) instead.")
-
-
-def counselling_staff(user) -> bool:
-    """Leaders, and clinicians or teachers in a counselling team of their service.
-
-    Cached on the user object: a page asks more than once.
-    """
-    if not user.is_authenticated or not user.sees_clients or user.service_id is None:
-        return False
-    if user.is_leader:
-        return True
-    if not hasattr(user, "_counselling"):
-        from spor.accounts.models import Team
-
-        user._counselling = user.teams.filter(kind=Team.Kind.COUNSELLING).exists()
-    return user._counselling
 
 
 # The page ------------------------------------------------------------------------
@@ -191,11 +177,11 @@ class TalkRequestQuerySet(models.QuerySet):
         request has become a client, the client's scope decides who sees it."""
         from spor.clients.models import Client
 
-        if not user.is_authenticated or not user.sees_clients or user.service_id is None:
+        if not may_see_clients(user):
             return self.none()
         shown = Q(status=TalkRequest.Status.CONVERTED,
                   client__in=Client.objects.visible_to(user).values("pk"))
-        if counselling_staff(user):
+        if works_in(user, COUNSELLING):
             shown |= Q(status=TalkRequest.Status.NEW)
         return self.filter(shown, service_id=user.service_id)
 
@@ -430,7 +416,7 @@ class GalleryQuerySet(models.QuerySet):
 
     def moderated_by(self, user):
         """Posts the counselling team and leaders of the service review."""
-        if not counselling_staff(user):
+        if not works_in(user, COUNSELLING):
             return self.none()
         return self.filter(service_id=user.service_id)
 

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -13,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.gzip import gzip_page
 
-from spor.accounts.decorators import staff_required
-from spor.accounts.models import User
+from spor.accounts.decorators import not_post, staff_required
+from spor.accounts.models import User, works_in
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import short
 from spor.lib.ratelimit import over_limit
@@ -26,11 +26,11 @@ from spor.public.access import (
 )
 from spor.public.forms import GalleryForm, PageForm, RemovalForm, TalkRequestForm
 from spor.public.models import (
+    COUNSELLING,
     GalleryItem,
     Page,
     RequestAccessLog,
     TalkRequest,
-    counselling_staff,
     removal_hash,
 )
 from spor.public.pagecache import cached_public_view, public_view
@@ -273,9 +273,9 @@ def requests(request):
                P.CASELOAD)
     RequestAccessLog.write(user, new, gettext_noop("Requests for a talk"), P.CASELOAD)
     pending = (GalleryItem.objects.moderated_by(user).pending().count()
-               if counselling_staff(user) else 0)
+               if works_in(user, COUNSELLING) else 0)
     return render(request, "public/staff/requests.html", {
-        "new": new, "converted": converted, "counsellor": counselling_staff(user),
+        "new": new, "converted": converted, "counsellor": works_in(user, COUNSELLING),
         "pending": pending, "page": Page.objects.filter(service_id=user.service_id).first()})
 
 
@@ -302,8 +302,8 @@ def request_convert(request, talk_request):
     """One action: an anonymous client waiting for an anonymous counselling course that
     counts from the request's date. Logged against the new client."""
     talk = get_talk_request_for_user(request.user, talk_request)
-    if request.method != "POST":  # after the lookup: outsiders learn nothing, not even 405
-        return HttpResponseNotAllowed(["POST"])
+    if (refused := not_post(request)) is not None:
+        return refused
     if talk.status != TalkRequest.Status.NEW:
         messages.info(request, _("This request is already a contact."))
         return redirect("talk_request", talk_request=talk.pk)
@@ -329,8 +329,8 @@ def request_erase(request, talk_request):
     """A new request: erase it (spam, or nobody to help). A converted one: erase its
     contact details now that they are not needed."""
     talk = get_talk_request_for_user(request.user, talk_request)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    if (refused := not_post(request)) is not None:
+        return refused
     with transaction.atomic():
         if talk.status == TalkRequest.Status.NEW:
             talk.delete()
@@ -361,7 +361,7 @@ def page_edit(request):
 
 
 def _moderator(request):
-    if not counselling_staff(request.user):
+    if not works_in(request.user, COUNSELLING):
         raise PermissionDenied
 
 
@@ -380,8 +380,8 @@ def gallery_review(request):
 def gallery_decide(request, gallery_item):
     """Approve shows a post; reject or remove erases it and its files."""
     item = get_gallery_item_for_user(request.user, gallery_item)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    if (refused := not_post(request)) is not None:
+        return refused
     action = request.POST.get("action")
     if action == "approve" and item.status == GalleryItem.Status.PENDING:
         item.approve(request.user)

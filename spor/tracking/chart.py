@@ -20,11 +20,17 @@ MUTED, LINE = charts.COLOURS["muted"], charts.COLOURS["line"]
 ACCENT, SECOND = charts.COLOURS["accent"], charts.COLOURS["second"]
 
 
-def timeline_svg(weeks, ratings=()) -> str:
+def timeline_svg(weeks, ratings=(), owner=None) -> str:
     """Use per week, with the outcome totals above it when there are any, as an inline
-    <svg>; "" when nothing was answered or rated in the period."""
+    <svg>; "" when nothing was answered or rated in the period. Drawn once for each change
+    of the weeks and ratings (charts.cached); `owner` is the young person they are of."""
     if not any(w.known_days for w in weeks) and not ratings:
         return ""
+    ratings = list(ratings)
+    return charts.cached("timeline", owner, (weeks, ratings), lambda: _draw(weeks, ratings))
+
+
+def _draw(weeks, ratings):
     first, last = weeks[0].start, weeks[-1].start + datetime.timedelta(days=7)
     rows = 2 if ratings else 1
     with charts.figure(width=7.5, height=1.9 + 1.6 * (rows - 1), rows=rows,

@@ -5,7 +5,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from spor.accounts.decorators import staff_required
+from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
@@ -101,8 +101,8 @@ def pairing(request, client):
 @staff_required(*CLIENT_ROLES)
 def revoke(request, device):
     device = get_device_for_user(request.user, device)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    if (refused := not_post(request)) is not None:
+        return refused
     with transaction.atomic():
         if device.is_active:
             device.revoke(request.user)

@@ -31,8 +31,25 @@ class LoginTests(PersonaTestCase):
 
         from spor import settings as production
 
-        self.assertTrue(production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher"))
+        self.assertEqual(production.PASSWORD_HASHERS[0], "spor.accounts.hashers.Argon2Hasher")
         self.assertNotEqual(settings.PASSWORD_HASHERS, production.PASSWORD_HASHERS)
+
+    def test_argon2_hashes_at_the_cost_of_the_settings_and_rehashes_older_ones(self):
+        from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
+
+        from spor.accounts.hashers import Argon2Hasher
+
+        hasher = Argon2Hasher()
+        with self.settings(SPOR_ARGON2_TIME_COST=1, SPOR_ARGON2_MEMORY_KIB=8192,
+                           SPOR_ARGON2_PARALLELISM=1,
+                           PASSWORD_HASHERS=["spor.accounts.hashers.Argon2Hasher"]):
+            encoded = hasher.encode("a-long-password", hasher.salt())
+            self.assertIn("$m=8192,t=1,p=1$", encoded)
+            self.assertTrue(check_password("a-long-password", encoded))
+            self.assertFalse(check_password("another-password", encoded))
+            older = Argon2PasswordHasher().encode("a-long-password", hasher.salt())
+            self.assertTrue(hasher.must_update(older))
+            self.assertFalse(hasher.must_update(encoded))
 
     def test_it_locks_an_account_after_repeated_failed_logins(self):
         for _ in range(5):

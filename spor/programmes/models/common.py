@@ -6,14 +6,20 @@ members of such a team and for leaders. The day team's young people are found th
 and is open to every role that works with young people.
 """
 
-from spor.accounts.models import Team
+from django.db import models
+
+from spor.accounts.models import Team, may_see_clients, works_in
 
 
-def works_in(user, kind: str) -> bool:
-    """A leader of the service, or a member of a team of this kind."""
-    if not user.is_authenticated or not user.sees_clients or user.service_id is None:
-        return False
-    return user.is_leader or user.teams.filter(kind=kind, service_id=user.service_id).exists()
+class ServiceScoped(models.QuerySet):
+    """Objects of the user's service. `kind` names the team kind that does the work;
+    without it, every role that works with young people sees them."""
+
+    kind = ""
+
+    def visible_to(self, user):
+        allowed = works_in(user, self.kind) if self.kind else may_see_clients(user)
+        return self.filter(service_id=user.service_id) if allowed else self.none()
 
 
 def teams_of_kind(user, kind: str):

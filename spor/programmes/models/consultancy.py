@@ -14,17 +14,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from spor.lib.dates import future_errors, short
+from spor.programmes.models.common import ServiceScoped
 
 NO_NAMES = _("Write no names, addresses, schools or other details that could tell who the "
              "young person or the family is.")
-
-
-class ConsultancyQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Every role that works with young people, within its own service."""
-        if not user.is_authenticated or not user.sees_clients or user.service_id is None:
-            return self.none()
-        return self.filter(service_id=user.service_id)
 
 
 class ConsultancyActivity(models.Model):
@@ -53,7 +46,7 @@ class ConsultancyActivity(models.Model):
     topic = models.CharField(_("topic"), max_length=300, blank=True, help_text=NO_NAMES)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ConsultancyQuerySet.as_manager()
+    objects = ServiceScoped.as_manager()
 
     class Meta:
         verbose_name = _("consultancy activity")
@@ -82,7 +75,7 @@ class CaseConference(models.Model):
                     "Helsingung\"."))
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ConsultancyQuerySet.as_manager()
+    objects = ServiceScoped.as_manager()
 
     class Meta:
         verbose_name = _("case conference")

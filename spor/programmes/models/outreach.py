@@ -18,20 +18,9 @@ from django.utils.translation import pgettext_lazy
 
 from spor.accounts.models import Team
 from spor.lib.dates import future_errors, short
-from spor.programmes.models.common import works_in
+from spor.programmes.models.common import ServiceScoped
 
 NO_NAMES = _("Never the names of young people or families.")
-
-
-class ServiceScoped(models.QuerySet):
-    """Objects of the user's service; `kind` names the team kind that does the work."""
-
-    kind = ""
-
-    def visible_to(self, user):
-        if not self.kind or not works_in(user, self.kind):
-            return self.none()
-        return self.filter(service_id=user.service_id)
 
 
 class OutreachQuerySet(ServiceScoped):

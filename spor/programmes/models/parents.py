@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from spor.accounts.models import Team
+from spor.accounts.models import Team, may_see_clients
 from spor.audit.models import AccessRecord
 from spor.lib.dates import add_months, short
 from spor.measures.instruments import PARENT_FOLLOWUP
@@ -39,7 +39,7 @@ def _count(queryset, field):
 class ParentCourseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ParentCourseQuerySet":
         """Leaders see the service's parent courses; others those of their own teams."""
-        if not user.is_authenticated or not user.sees_clients or user.service_id is None:
+        if not may_see_clients(user):
             return self.none()
         courses = self.filter(service_id=user.service_id)
         if user.is_leader:

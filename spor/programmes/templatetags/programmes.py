@@ -1,7 +1,6 @@
 from django import template
 
-from spor.accounts.models import Team
-from spor.programmes.models.common import works_in
+from spor.accounts.models import Team, works_in
 
 register = template.Library()
 

@@ -1,8 +1,7 @@
 from django.core.exceptions import PermissionDenied
 
-from spor.accounts.models import Team, User
+from spor.accounts.models import Team, User, works_in
 from spor.audit.models import AccessLog
-from spor.programmes.models.common import works_in
 
 P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)

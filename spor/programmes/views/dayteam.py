@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from spor.accounts.decorators import staff_required
-from spor.accounts.models import Service
+from spor.accounts.models import Service, works_in
 from spor.audit.models import log_access
 from spor.lib.dates import today
 from spor.programmes.access import get_enrolment_for_user, get_exam_for_user, get_slot_for_user
@@ -27,7 +27,6 @@ from spor.programmes.models import (
     TeachingWeek,
     TimetableSlot,
 )
-from spor.programmes.models.common import works_in
 from spor.programmes.views.base import CLIENT_ROLES, DAY_TEAM, P, require
 
 Status = DayTeamAttendance.Status

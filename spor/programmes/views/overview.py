@@ -1,10 +1,10 @@
 from django.shortcuts import render
 
 from spor.accounts.decorators import staff_required
+from spor.accounts.models import works_in
 from spor.lib.dates import today
 from spor.programmes.figures import consultancy_year, outreach_year
 from spor.programmes.models import DayTeamEnrolment, ParentCourse, ParentFollowup
-from spor.programmes.models.common import works_in
 from spor.programmes.views.base import CLIENT_ROLES, DAY_TEAM, OUTREACH, PARENTS
 
 

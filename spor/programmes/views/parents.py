@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
-from spor.accounts.decorators import staff_required
+from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import log_access
 from spor.clients.models import Client
@@ -165,12 +164,13 @@ def course_evenings(request, parent_course):
     return render(request, "programmes/evenings.html", {"course": course, "formset": formset})
 
 
-@require_POST
 @staff_required(*CLIENT_ROLES)
 def course_attendance(request, parent_course):
     """Who came on which evening: the whole grid is saved at once."""
     user = request.user
     course = get_parent_course_for_user(user, parent_course)
+    if (refused := not_post(request)) is not None:
+        return refused
     evenings = {str(e.pk): e for e in course.evenings.filter(date__lte=today())}
     participants = {str(p.pk): p for p in course.participants.all()}
     checked = set()

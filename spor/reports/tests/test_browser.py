@@ -51,8 +51,9 @@ class StatisticsInTheBrowserTests(BrowserTestCase):
         page.get_by_role("heading", name="Forbrug ved afslutning").wait_for()
         self.assertEqual(self.row("outcomes", "Stoppet"), ["3", "38 %", "4", "100 %"])
 
-        with page.expect_download() as download:
-            page.get_by_role("link", name="PDF").click()
+        # The PDF takes seconds to lay out, more on a busy machine: wait for the file.
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("link", name="PDF").click(no_wait_after=True)
         with open(download.value.path(), "rb") as pdf:
             self.assertEqual(pdf.read(5), b"%PDF-")
 

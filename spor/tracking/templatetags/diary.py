@@ -38,7 +38,8 @@ def use_panel(client):
                             "amounts": _amounts(use)})
     changes.sort(key=lambda c: c["course"].start_date, reverse=True)
     return {"client": client, "used": used, "known": known, "changes": changes,
-            "svg": chart.timeline_svg(weeks, ratings), "devices": list(client.devices.all())}
+            "svg": chart.timeline_svg(weeks, ratings, client.pk),
+            "devices": list(client.devices.all())}
 
 
 def _amounts(use):
