@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError
 
-from spor.clients.models import Client
+from spor.clients.models import Client, client_errors
 from spor.lib import cpr as cprlib
 from spor.lib import csvimport as c
-from spor.lib.crypto import keyed_hash
+from spor.lib.crypto import encrypt, keyed_hash
 
 
 class ClientsFile(c.CsvFile):
@@ -12,16 +12,22 @@ class ClientsFile(c.CsvFile):
     required = ("client_ref", "anonymous")
     one_of = ("birth_date", "birth_year")
     optional = ("gender", "first_name", "last_name", "cpr")
+    model, kind = Client, "client"
+    stored = ("anonymous", "gender", "first_name", "last_name", "birth_date", "birth_year",
+              "cpr_hash")
 
-    def row(self, ctx, values):
-        r = c.Row(ctx, values)
-        ref = r.text("client_ref", 64, required=True)
+    def existing(self, service):
+        return Client.objects.filter(service=service).exclude(ref="").values_list("ref", "pk")
+
+    def parse(self, r):
+        """The row's fields and CPR digits, with the rules of the file's columns."""
+        values = r.values
         anonymous = r.boolean("anonymous", required=True)
         birth_date = r.date("birth_date")
         birth_year = r.integer("birth_year", 1900, 2100)
         fields = {
             "anonymous": anonymous,
-            "gender": r.choice("gender", Client.Gender.choices, default="unknown"),
+            "gender": r.choice("gender", Client.Gender, default="unknown"),
             "first_name": r.text("first_name", 100),
             "last_name": r.text("last_name", 100),
         }
@@ -45,10 +51,38 @@ class ClientsFile(c.CsvFile):
             r.problem("birth_year", "does not match birth_date")
         if not (birth_date or birth_year) and not r.problems:
             r.problem("birth_year", "give birth_date or birth_year")
-        r.check()
         fields["birth_date"] = birth_date
         fields["birth_year"] = birth_date.year if birth_date else birth_year
+        return fields, digits
 
+    def new(self, ctx, r, parent, pk=None):
+        ref = r.text("client_ref", 64, required=True)
+        fields, digits = self.parse(r)
+        if r.problems:
+            return None
+        fields["cpr_hash"] = keyed_hash(digits) if digits else ""
+        for field, message in client_errors(fields, None, ctx.today).items():
+            r.problem(field, message)
+        if digits:
+            twin = ctx.refs["cpr"].get(fields["cpr_hash"])
+            if twin is not None:
+                r.problem("cpr", f"the same CPR number as line {twin}")
+            elif Client.objects.filter(service=ctx.service, cpr_hash=fields["cpr_hash"]) \
+                    .exclude(pk=pk).exists():
+                r.problem("cpr", "Another young person already has this CPR number.")
+            ctx.refs["cpr"][fields["cpr_hash"]] = r.line
+            fields["cpr_encrypted"] = encrypt(digits)
+        if "team" not in ctx.refs:
+            ctx.refs["team"] = ctx.service.default_team().pk
+        return {**fields, "ref": ref, "service_id": ctx.service.pk,
+                "team_id": ctx.refs["team"]}
+
+    def row(self, ctx, values):
+        r = c.Row(ctx, values)
+        ref = r.text("client_ref", 64, required=True)
+        fields, digits = self.parse(r)
+        anonymous = fields["anonymous"]
+        r.check()
         client = Client.objects.filter(service=ctx.service, ref=ref).first()
         if client is None:
             client = Client(service=ctx.service, team=ctx.service.default_team(), ref=ref)

@@ -54,6 +54,36 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(query)
 
 
+def client_errors(client: dict, cpr_born: datetime.date | None = None,
+                  last_day: datetime.date | None = None) -> dict:
+    """{field: message} for a young person given as {attname: value}, whose CPR number (if
+    any) gives the birth date `cpr_born`; empty when it may be stored. Client.clean() and
+    the import (which passes today once for many rows) use it. That no other young person
+    of the service has the same CPR number is checked by the caller."""
+    last_day = last_day or today()
+    errors = {}
+    birth_date, birth_year = client.get("birth_date"), client.get("birth_year")
+    if birth_date:
+        if birth_year and birth_year != birth_date.year:
+            errors["birth_year"] = _("The birth year does not match the birth date.")
+        birth_year = birth_date.year
+        errors.update(future_errors(last_day, birth_date=birth_date))
+    if birth_year and not last_day.year - 100 <= birth_year <= last_day.year:
+        errors["birth_year"] = _("Enter a birth year between %(low)s and %(high)s.") % {
+            "low": last_day.year - 100, "high": last_day.year}
+    if client.get("anonymous"):
+        for field in IDENTIFYING_FIELDS:
+            if client.get(field):
+                errors[field] = _("An anonymous young person cannot have this recorded.")
+        if client.get("cpr_hash"):
+            errors["cpr"] = _("An anonymous young person cannot have a CPR number.")
+        if birth_date:
+            errors["birth_date"] = _("Record only the birth year of an anonymous young person.")
+    if cpr_born and birth_date and cpr_born != birth_date:
+        errors["cpr"] = _("The CPR number does not match the birth date.")
+    return errors
+
+
 class Client(models.Model):
     """A young person (ung). Anonymous clients hold a pseudonym, birth year and gender only."""
 
@@ -164,28 +194,12 @@ class Client(models.Model):
     # Rules -----------------------------------------------------------------------
 
     def clean(self):
-        errors = {}
-        if self.birth_date:
-            if self.birth_year and self.birth_year != self.birth_date.year:
-                errors["birth_year"] = _("The birth year does not match the birth date.")
-            self.birth_year = self.birth_date.year
-            errors.update(future_errors(birth_date=self.birth_date))
-        if self.birth_year and not today().year - 100 <= self.birth_year <= today().year:
-            errors["birth_year"] = _("Enter a birth year between %(low)s and %(high)s.") % {
-                "low": today().year - 100, "high": today().year}
-        if self.anonymous:
-            for field in IDENTIFYING_FIELDS:
-                if getattr(self, field):
-                    errors[field] = _("An anonymous young person cannot have this recorded.")
-            if self.cpr_hash:
-                errors["cpr"] = _("An anonymous young person cannot have a CPR number.")
-            if self.birth_date:
-                errors["birth_date"] = _(
-                    "Record only the birth year of an anonymous young person.")
+        born = None
         if self.cpr_encrypted and self.birth_date:
             _digits, born = cprlib.parse(crypto.decrypt(self.cpr_encrypted))
-            if born != self.birth_date:
-                errors["cpr"] = _("The CPR number does not match the birth date.")
+        errors = client_errors(vars(self), born)
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
         if self.cpr_hash:
             clash = Client.objects.filter(service_id=self.service_id, cpr_hash=self.cpr_hash)
             if clash.exclude(pk=self.pk).exists():

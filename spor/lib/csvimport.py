@@ -10,11 +10,14 @@ import csv
 import dataclasses
 import datetime
 import decimal
+import functools
 from collections import defaultdict
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+
+from spor.lib import bulk, dates
 
 
 class Problem(Exception):
@@ -37,8 +40,8 @@ class Row:
     Call `check()` before using the values: it raises every problem noted so far.
     """
 
-    def __init__(self, ctx, values: dict):
-        self.ctx, self.values, self.problems = ctx, values, []
+    def __init__(self, ctx, values: dict, line: int | None = None):
+        self.ctx, self.values, self.line, self.problems = ctx, values, line, []
 
     def _get(self, parse, column, *args, **kwargs):
         try:
@@ -93,6 +96,10 @@ class ImportContext:
     refs: dict = dataclasses.field(default_factory=lambda: defaultdict(dict))
     # Refs whose row had a problem: later rows that point at them say so, once.
     broken: dict = dataclasses.field(default_factory=lambda: defaultdict(set))
+    # The keys of the files written in bulk, stored and imported (see RefMap).
+    keys: "RefMap | None" = None
+    kinds: dict = dataclasses.field(default_factory=dict)  # the bulk files, by kind
+    today: datetime.date = dataclasses.field(default_factory=dates.today)
 
     def problem(self, file, line, column, message):
         self.problems.append(f"{file}:{line}: {column}: {message}")
@@ -108,12 +115,37 @@ class CsvFile:
     one_of: tuple[str, ...] = ()
     key = ""  # the *_ref column that identifies a row
 
+    # Files with many rows are checked and written in bulk: a row's values are checked by
+    # the model's rule functions without building a model, new rows are inserted many at
+    # a time, and only a row that changes a stored one goes through `row()`.
+    model = None  # the model whose table new rows go into
+    kind = ""  # what the key names, for the rows that refer to it: "client"
+    # The file this one refers to: (column, kind, the parent's fields `new()` needs).
+    parent: tuple | None = None
+    stored: tuple[str, ...] = ()  # fields compared with the stored row: equal is "unchanged"
+
     def row(self, ctx: ImportContext, values: dict) -> str:
         """Validate and write one row; return "created", "updated" or "unchanged".
 
         Raise Problem(column, message) or a ValidationError keyed by column names.
         """
         raise NotImplementedError
+
+    def key_of(self, values: dict) -> str:
+        return (values.get(self.key) or "").strip()
+
+    def existing(self, service):
+        """The stored keys of the service, as a values_list of (key, pk)."""
+        raise NotImplementedError
+
+    def new(self, ctx: ImportContext, r: "Row", parent: dict | None, pk=None) -> dict:
+        """The checked values of a row, as {attname: value} ready to insert; problems are
+        noted on `r`. `parent` holds the `parent` fields of the row it refers to, `pk` is
+        that of the stored row with the same key (None for a new row)."""
+        raise NotImplementedError
+
+    def twice(self, key: str, first: int) -> Problem:
+        return Problem(self.key, f"{key!r} appears twice (first on line {first})")
 
 
 # Column parsers: empty text is None (or the default); bad text raises Problem. ----------
@@ -141,7 +173,7 @@ def boolean(values, column, required=False):
 
 def choice(values, column, choices, required=False, default=""):
     value = (values.get(column) or "").strip()
-    allowed = [c[0] if isinstance(c, tuple) else c for c in choices]
+    allowed = _allowed(choices if isinstance(choices, tuple | type) else tuple(choices))
     if not value:
         if required:
             raise Problem(column, "a value is required: one of " + ", ".join(allowed))
@@ -149,6 +181,12 @@ def choice(values, column, choices, required=False, default=""):
     if value not in allowed:
         raise Problem(column, f"{value!r} is not one of " + ", ".join(allowed))
     return value
+
+
+@functools.cache
+def _allowed(choices) -> tuple:
+    """The codes of a choices enum, of (code, label) pairs or of codes."""
+    return tuple(c[0] if isinstance(c, tuple) else getattr(c, "value", c) for c in choices)
 
 
 def date(values, column, required=False):
@@ -203,7 +241,7 @@ def number(values, column, low, high, places=1, required=False):
 def refer(ctx, values, column, kind, lookup):
     """The object a *_ref column points at: made by this import or already stored."""
     ref = text(values, column, 64, required=True)
-    if ref in ctx.broken[kind]:
+    if ref in ctx.broken[kind] or (ctx.keys and ctx.keys.broken(kind, ref)):
         raise Problem(column, f"{ref!r} has problems of its own (see above)")
     if ref not in ctx.refs[kind]:
         found = lookup(ref)
@@ -235,7 +273,7 @@ def save(obj, fields: dict, column_of: dict | None = None, changed=False) -> str
     return outcome
 
 
-def run_import(folder: Path, files: list[CsvFile], service) -> ImportContext:
+def run_import(folder: Path, files: list[CsvFile], service, after=None) -> ImportContext:
     """Import every known file of `folder` in one transaction; roll back on any problem.
 
     `service()` gives the service to import into. It is called inside the transaction, so
@@ -257,6 +295,8 @@ def run_import(folder: Path, files: list[CsvFile], service) -> ImportContext:
     try:
         with transaction.atomic():
             ctx.service = service()
+            ctx.keys = RefMap(ctx)
+            ctx.kinds = {f.kind: f for f in files if f.model is not None}
             for handler in files:
                 if handler.name in present:
                     try:
@@ -266,8 +306,11 @@ def run_import(folder: Path, files: list[CsvFile], service) -> ImportContext:
                         # repeat this problem in other words.
                         ctx.problem(handler.name, e.line, e.column, e.message)
                         break
+            ctx.keys.drop()
             if ctx.problems:
                 raise Rollback
+            if after is not None:
+                after(ctx)  # in the transaction: derived state is stored with the rows
     except Rollback:
         pass
     return ctx
@@ -344,41 +387,211 @@ def _read(ctx, path, handler):
         ok = False
     if not ok:
         return
+    rows = _rows(ctx, name, reader, header)
+    if handler.model is not None:
+        _in_bulk(ctx, handler, rows)
+        return
     seen = {}
-    while True:
-        try:
-            fields = next(reader, None)
-        except csv.Error as e:
-            raise Unreadable(reader.line_num, "row", f"not readable as CSV ({e})") from None
-        if fields is None:
-            break
-        line = reader.line_num
-        if not fields:
-            continue  # an empty line
-        if len(fields) > len(header):
-            ctx.problem(name, line, "row", "more fields than columns in the header")
-            continue
-        values = dict(zip(header, fields))
+    for line, values in rows:
         key = (values.get(handler.key) or "").strip()
         if key and key in seen and handler.key:
             ctx.problem(name, line, handler.key,
                         f"{key!r} appears twice (first on line {seen[key]})")
             continue
         seen[key] = line
-        try:
-            outcome = handler.row(ctx, values)
-        except Problem as p:
-            ctx.problem(name, line, p.column, p.message)
-        except Problems as ps:
-            for p in ps.problems:
-                ctx.problem(name, line, p.column, p.message)
-        except ValidationError as e:
-            for column, messages in e.message_dict.items():
-                column = handler.key if column == "__all__" else column
-                for message in messages:
-                    ctx.problem(name, line, column, message)
-        else:
-            ctx.counts[name][outcome] += 1
-            continue
-        if key and handler.key:
+        outcome = _row(ctx, handler, line, values)
+        if outcome is None and key and handler.key:
             ctx.broken[handler.key.removesuffix("_ref")].add(key)
+
+
+def _rows(ctx, name, reader, header):
+    """(line, {column: text}) for each row of the file."""
+    while True:
+        try:
+            fields = next(reader, None)
+        except csv.Error as e:
+            raise Unreadable(reader.line_num, "row", f"not readable as CSV ({e})") from None
+        if fields is None:
+            return
+        line = reader.line_num
+        if not fields:
+            continue  # an empty line
+        if len(fields) > len(header):
+            ctx.problem(name, line, "row", "more fields than columns in the header")
+            continue
+        yield line, dict(zip(header, fields, strict=False))
+
+
+def _report(ctx, handler, line, error) -> None:
+    """Note a Problem, Problems or ValidationError (keyed by column) of one row."""
+    name = handler.name
+    if isinstance(error, Problem):
+        ctx.problem(name, line, error.column, error.message)
+    elif isinstance(error, Problems):
+        for p in error.problems:
+            ctx.problem(name, line, p.column, p.message)
+    else:
+        for column, messages in error.message_dict.items():
+            column = handler.key if column == "__all__" else column
+            for message in messages:
+                ctx.problem(name, line, column, message)
+
+
+def _row(ctx, handler, line, values) -> str | None:
+    """One row through `handler.row()`: its outcome, or None after noting its problems."""
+    try:
+        outcome = handler.row(ctx, values)
+    except (Problem, Problems, ValidationError) as e:
+        _report(ctx, handler, line, e)
+        return None
+    ctx.counts[handler.name][outcome] += 1
+    return outcome
+
+
+def batches(items, size):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _in_bulk(ctx, handler, rows) -> None:
+    """Check a file's rows a batch at a time and insert its new rows many at a time.
+
+    Each batch costs a few queries, whatever its size: one to find the batch's keys among
+    those stored and imported, one for the stored values of the rows found, one for the
+    rows it refers to, one insert. Memory holds one batch, not the file.
+    """
+    keys = ctx.keys
+    parent_column = handler.parent[0] if handler.parent else None
+    for batch in batches(rows, keys.batch):
+        own = keys.find(handler, [handler.key_of(values) for _line, values in batch])
+        stored = keys.values(handler.model, [pk for pk, first in own.values()
+                                             if pk is not None and first is None],
+                             handler.stored)
+        parents = {}
+        if handler.parent:
+            _column, kind, fields = handler.parent
+            parent_handler = ctx.kinds[kind]
+            found = keys.find(parent_handler, [(values.get(parent_column) or "").strip()
+                                               for _line, values in batch])
+            by_pk = keys.values(parent_handler.model,
+                                [pk for pk, _first in found.values() if pk is not None],
+                                fields)
+            parents = {ref: by_pk.get(pk) for ref, (pk, _first) in found.items()}
+        new, mapped = [], []
+        for line, values in batch:
+            key = handler.key_of(values)
+            pk, first = own.get(key, (None, None))
+            if first is not None:
+                _report(ctx, handler, line, handler.twice(key, first))
+                continue
+            r = Row(ctx, values, line)
+            parent = None
+            if handler.parent:
+                ref = r.text(parent_column, 64, required=True)
+                parent = parents.get(ref)
+                if ref and parent is None:
+                    r.problem(parent_column, f"{ref!r} has problems of its own (see above)"
+                              if ref in parents else f"unknown {handler.parent[1]} {ref!r}")
+            fields = handler.new(ctx, r, parent, pk) if not r.problems else None
+            if r.problems:
+                _report(ctx, handler, line, Problems(r.problems))
+                pk = None
+            elif pk is None:
+                fields.setdefault("id", handler.model._meta.pk.get_default())
+                new.append(fields)
+                pk = fields["id"]
+                ctx.counts[handler.name]["created"] += 1
+            elif all(stored[pk][f] == fields[f] for f in handler.stored):
+                ctx.counts[handler.name]["unchanged"] += 1
+            elif _row(ctx, handler, line, values) is None:
+                pk = None
+            own[key] = (pk, line)
+            mapped.append((key, pk, line))
+        bulk.insert(handler.model, new)
+        keys.add(handler, mapped)
+
+
+BATCH = 2000  # rows checked and written at a time
+
+
+class RefMap:
+    """Every key of the files written in bulk, stored before or imported now, with its
+    primary key and the line it was imported from (None where stored before; the primary
+    key is None where the row had problems).
+
+    Kept in a temporary table per kind, not in memory: a national import has millions of
+    sessions. A kind's table is filled with the service's stored keys when first asked.
+    """
+
+    def __init__(self, ctx):
+        self.ctx, self.tables = ctx, {}
+        self.batch = min(BATCH, (connection.features.max_query_params or BATCH) - 1)
+
+    def table(self, handler) -> str:
+        kind = handler.kind
+        if kind not in self.tables:
+            name = connection.ops.quote_name(f"spor_import_{kind}")
+            pk_type = handler.model._meta.pk.db_type(connection)
+            sql, params = handler.existing(self.ctx.service).query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE TEMPORARY TABLE {name} (ref VARCHAR(300) PRIMARY KEY, "
+                               f"pk {pk_type} NULL, line INTEGER NULL)")
+                # A key stored twice (made outside the import) keeps one of its rows.
+                cursor.execute(f"INSERT INTO {name} (ref, pk) SELECT * FROM ({sql}) AS stored "  # noqa: S608 (names from the models)
+                               "WHERE true ON CONFLICT (ref) DO NOTHING", params)
+            self.tables[kind] = name
+        return self.tables[kind]
+
+    def find(self, handler, keys) -> dict:
+        """{key: (pk, line)} of the keys known."""
+        keys = list({k for k in keys if k})
+        if not keys:
+            return {}
+        to_python = handler.model._meta.pk.to_python
+        with connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(keys))
+            cursor.execute(f"SELECT ref, pk, line FROM {self.table(handler)} "  # noqa: S608
+                           f"WHERE ref IN ({marks})", keys)
+            return {key: (None if pk is None else to_python(pk), line)
+                    for key, pk, line in cursor.fetchall()}
+
+    def broken(self, kind, key) -> bool:
+        handler = self.ctx.kinds.get(kind)
+        if handler is None:
+            return False
+        found = self.find(handler, [key]).get(key)
+        return found is not None and found[0] is None
+
+    @staticmethod
+    def values(model, pks, fields) -> dict:
+        """{pk: {field: value}} of stored rows."""
+        if not pks:
+            return {}
+        return {row["pk"]: row for row in model.objects.filter(pk__in=pks)
+                .order_by().values("pk", *fields)}
+
+    def add(self, handler, rows) -> None:
+        """Note (key, pk, line) of the rows just imported."""
+        rows = [(key, pk, line) for key, pk, line in rows if key]
+        if not rows:
+            return
+        prep = handler.model._meta.pk.get_db_prep_value
+        table = self.table(handler)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (ref, pk, line) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (ref) DO UPDATE SET pk = excluded.pk, line = excluded.line",
+                [(key, None if pk is None else prep(pk, connection), line)
+                 for key, pk, line in rows])
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for name in self.tables.values():
+                cursor.execute(f"DROP TABLE {name}")
+        self.tables = {}

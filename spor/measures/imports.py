@@ -1,8 +1,10 @@
 from django.core.exceptions import ValidationError
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 
 from spor.lib import csvimport as c
 from spor.measures import instruments
-from spor.measures.models import Rating
+from spor.measures.models import Rating, checked_rating
 from spor.treatment.models import Session
 
 ITEMS = ("item1", "item2", "item3", "item4")
@@ -19,33 +21,68 @@ class RatingsFile(c.CsvFile):
 
     name = "ratings.csv"
     required = ("session_ref", "instrument", "rater", *ITEMS)
+    model, kind = Rating, "rating"
+    parent = ("session_ref", "session", ("course_id", "date", "attendance"))
+    stored = ("answers",)
+
+    def key_of(self, values):
+        return "|".join((values.get(k) or "").strip()
+                        for k in ("session_ref", "instrument", "rater"))
+
+    def existing(self, service):
+        return (Rating.objects.filter(session__course__client__service=service)
+                .exclude(session__ref="")
+                .values_list(Concat(F("session__ref"), Value("|"), F("instrument"), Value("|"),
+                                    F("rater")), "pk"))
+
+    def twice(self, key, first):
+        session, code, rater = key.split("|")
+        return c.Problem("session_ref", f"a second {code} rating by {rater} for this session "
+                                        f"(first on line {first}); a session has one per "
+                                        "measure and rater")
+
+    def parse(self, r):
+        code = r.choice("instrument", CODES, required=True)
+        rater = r.choice("rater", Rating.Rater, required=True)
+        numbers = [r.number(item, 0, 10, places=1, required=True) for item in ITEMS]
+        return code, rater, numbers
+
+    def checked(self, code, numbers, attendance):
+        """(answers, total) by the model's rules, with problems named by column."""
+        scales = instruments.get(code).scales
+        answers = {s.code: float(n) for s, n in zip(scales, numbers, strict=True)}
+        try:
+            return checked_rating(code, answers, attendance)
+        except ValidationError as e:
+            column = {s.code: item for s, item in zip(scales, ITEMS, strict=True)}
+            column["session"] = "session_ref"
+            raise ValidationError({column.get(k, k): v for k, v in e.message_dict.items()}) \
+                from None
+
+    def new(self, ctx, r, session, pk=None):
+        code, rater, numbers = self.parse(r)
+        if r.problems:
+            return None
+        try:
+            answers, total = self.checked(code, numbers, session["attendance"])
+        except ValidationError as e:
+            for column, messages in e.message_dict.items():
+                for message in messages:
+                    r.problem(column, message)
+            return None
+        return {"session_id": session["pk"], "course_id": session["course_id"],
+                "date": session["date"], "instrument": code, "rater": rater,
+                "answers": answers, "total": total, "source": Rating.Source.IMPORT}
 
     def row(self, ctx, values):
         r = c.Row(ctx, values)
         session = r.refer("session_ref", "session", lambda ref: Session.objects.filter(
             course__client__service=ctx.service, ref=ref).first())
-        code = r.choice("instrument", CODES, required=True)
-        rater = r.choice("rater", Rating.Rater.choices, required=True)
-        numbers = [r.number(item, 0, 10, places=1, required=True) for item in ITEMS]
+        code, rater, numbers = self.parse(r)
         r.check()
-        key = (session.pk, code, rater)
-        if key in ctx.refs["rating"]:
-            raise c.Problem("session_ref", f"a second {code} rating by {rater} for this "
-                                           "session; a session has one per measure and rater")
-        ctx.refs["rating"][key] = True
-        if session.attendance != Session.Attendance.ATTENDED:
-            raise c.Problem("session_ref", "ratings belong to sessions the young person "
-                                           "attended; this session is marked "
-                                           f"{session.attendance}")
-        scales = instruments.get(code).scales
-        answers = {s.code: float(n) for s, n in zip(scales, numbers, strict=True)}
+        answers, _total = self.checked(code, numbers, session.attendance)
         rating = Rating.objects.filter(session=session, instrument=code, rater=rater).first()
         if rating is not None and rating.answers == answers:
             return "unchanged"
-        try:
-            Rating.record(session, code, rater, answers, Rating.Source.IMPORT)
-        except ValidationError as e:
-            column = {s.code: item for s, item in zip(scales, ITEMS, strict=True)}
-            raise ValidationError({column.get(k, k): v for k, v in e.message_dict.items()}) \
-                from None
+        Rating.record(session, code, rater, answers, Rating.Source.IMPORT)
         return "updated" if rating is not None else "created"

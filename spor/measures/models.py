@@ -195,6 +195,29 @@ class RatingQuerySet(models.QuerySet):
         return self.order_by("date", "created_at")
 
 
+def total_of(definition, answers: dict) -> decimal.Decimal | None:
+    score = definition.score(answers)
+    return None if score is None else decimal.Decimal(str(score))
+
+
+def checked_rating(instrument: str, answers: dict, attendance: str | None):
+    """(answers as the measure's definition validates them, total) for a rating at a
+    session with this attendance, or ValidationError keyed by field or item code.
+    Rating.clean() and the import (which checks many rows without a model each) use it."""
+    if instrument not in instruments.REGISTRY:
+        raise ValidationError({"instrument": _("%(code)s is not a known measure.") % {
+            "code": instrument}})
+    definition = instruments.get(instrument)
+    if not definition.is_session_measure:
+        raise ValidationError({"instrument": _("%(code)s is not rated at sessions.") % {
+            "code": instrument}})
+    answers = definition.clean(answers)
+    if attendance is not None and attendance != "attended":
+        raise ValidationError({"session": _(
+            "Ratings belong to sessions the young person attended.")})
+    return answers, total_of(definition, answers)
+
+
 class Rating(models.Model):
     """One questionnaire filled in at a session, by the young person or someone else.
 
@@ -259,21 +282,11 @@ class Rating(models.Model):
         return [self.answers.get(s.code) for s in self.definition.scales]
 
     def clean(self):
-        if self.instrument not in instruments.REGISTRY:
-            raise ValidationError({"instrument": _("%(code)s is not a known measure.") % {
-                "code": self.instrument}})
-        if not self.definition.is_session_measure:
-            raise ValidationError({"instrument": _("%(code)s is not rated at sessions.") % {
-                "code": self.instrument}})
-        self.answers = self.definition.clean(self.answers)
-        self.total = self._total()
-        if self.session_id and self.session.attendance != "attended":
-            raise ValidationError({"session": _(
-                "Ratings belong to sessions the young person attended.")})
+        attendance = self.session.attendance if self.session_id else None
+        self.answers, self.total = checked_rating(self.instrument, self.answers, attendance)
 
     def _total(self):
-        score = self.definition.score(self.answers)
-        return None if score is None else decimal.Decimal(str(score))
+        return total_of(self.definition, self.answers)
 
     @classmethod
     def record(cls, session, instrument: str, rater: str, answers: dict, source: str,

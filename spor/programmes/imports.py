@@ -72,7 +72,7 @@ class ParentParticipantsFile(c.CsvFile):
         fields = {
             "course": r.refer("parent_course_ref", "parent_course",
                               lambda ref: find_course(ctx.service, ref)),
-            "relation": r.choice("relation", ParentParticipant.Relation.choices),
+            "relation": r.choice("relation", ParentParticipant.Relation),
             "evenings_attended": r.integer("evenings_attended", 0, 25),
         }
         r.check()
@@ -99,7 +99,7 @@ class ParentFollowupsFile(c.CsvFile):
         r = c.Row(ctx, values)
         participant = r.refer("participant_ref", "participant",
                               lambda ref: find_participant(ctx.service, ref))
-        when = r.choice("when", ParentFollowup.When.choices, required=True)
+        when = r.choice("when", ParentFollowup.When, required=True)
         items = {item.code: item for item in PARENT_FOLLOWUP.items}
         given = {code: r.choice(code, items[code].options)
                  for code in ("child_use", "uses_new_options")}

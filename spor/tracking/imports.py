@@ -16,8 +16,8 @@ class UseDiaryFile(c.CsvFile):
         client = r.refer("client_ref", "client", lambda ref: Client.objects.filter(
             service=ctx.service, ref=ref).first())
         day = r.date("date", required=True)
-        substance = r.choice("substance", Substance.choices, required=True)
-        unit = r.choice("unit", Unit.choices, required=True)
+        substance = r.choice("substance", Substance, required=True)
+        unit = r.choice("unit", Unit, required=True)
         amount = r.number("amount", 0, max(MAXIMUM.values()), places=2, required=True)
         r.check()
         key = (client.pk, day, substance, unit)

@@ -69,6 +69,59 @@ class CourseQuerySet(models.QuerySet):
         )
 
 
+def course_errors(course: dict, last_day: datetime.date | None = None) -> dict:
+    """{field: message} for a course given as {attname: value}; empty when it may be
+    stored. Course.clean() and the import (which passes today once for many rows) use it."""
+    last_day = last_day or today()
+    errors = {}
+    labels = dict(Substance.choices)
+    secondary = course.get("secondary_substances") or []
+    if not isinstance(secondary, list) or any(code not in labels for code in secondary):
+        errors["secondary_substances"] = _("Choose substances from the list.")
+    elif len(secondary) > 4:
+        errors["secondary_substances"] = _("Choose at most four other substances.")
+    elif len(set(secondary)) != len(secondary) or course.get("main_substance") in secondary:
+        errors["secondary_substances"] = _(
+            "Each substance once, and not the main substance again.")
+    start, request, end = (course.get(k) for k in ("start_date", "request_date", "end_date"))
+    if not (start or request):
+        errors["start_date"] = _("Enter the start date, or the request date while waiting.")
+    errors.update(future_errors(last_day, request_date=request, start_date=start))
+    if request and start and request > start:
+        errors["request_date"] = _("The request date is after the start date.")
+    if end:
+        begun = start or request
+        if begun and end < begun:
+            errors["end_date"] = _("The end date is before the course began.")
+        else:
+            errors.update(future_errors(last_day, end_date=end))
+    else:
+        for field in ("outcome", "end_reason", "occupation_at_end"):
+            if course.get(field):
+                errors[field] = _("Enter the end date too, or leave this empty.")
+    return errors
+
+
+def session_errors(session: dict, course: dict, last_day: datetime.date | None = None) -> dict:
+    """{field: message} for a session given as {attname: value} in a course given the same
+    way; Session.clean() and the import use it."""
+    errors = {}
+    day, duration = session.get("date"), session.get("duration_min")
+    if day:
+        opens = min(filter(None, [course.get("request_date"), course.get("start_date")]))
+        if day < opens:
+            errors["date"] = _("The date is before the course began (%(day)s).") % {
+                "day": short(opens)}
+        elif course.get("end_date") and day > course["end_date"]:
+            errors["date"] = _("The date is after the course ended (%(day)s).") % {
+                "day": short(course["end_date"])}
+        else:
+            errors.update(future_errors(last_day, date=day))
+    if duration is not None and not 1 <= duration <= 600:
+        errors["duration_min"] = _("Enter a duration between 1 and 600 minutes.")
+    return errors
+
+
 class Course(models.Model):
     """One course of help (forløb). A young person can have several."""
 
@@ -245,32 +298,7 @@ class Course(models.Model):
                 if m not in done and add_months(self.end_date, m) <= day]
 
     def clean(self):
-        errors = {}
-        labels = dict(Substance.choices)
-        secondary = self.secondary_substances or []
-        if not isinstance(secondary, list) or any(code not in labels for code in secondary):
-            errors["secondary_substances"] = _("Choose substances from the list.")
-        elif len(secondary) > 4:
-            errors["secondary_substances"] = _("Choose at most four other substances.")
-        elif len(set(secondary)) != len(secondary) or self.main_substance in secondary:
-            errors["secondary_substances"] = _(
-                "Each substance once, and not the main substance again.")
-        if not (self.start_date or self.request_date):
-            errors["start_date"] = _("Enter the start date, or the request date while waiting.")
-        errors.update(future_errors(request_date=self.request_date,
-                                    start_date=self.start_date))
-        if self.request_date and self.start_date and self.request_date > self.start_date:
-            errors["request_date"] = _("The request date is after the start date.")
-        if self.end_date:
-            begun = self.start_date or self.request_date
-            if begun and self.end_date < begun:
-                errors["end_date"] = _("The end date is before the course began.")
-            else:
-                errors.update(future_errors(end_date=self.end_date))
-        else:
-            for field in ("outcome", "end_reason", "occupation_at_end"):
-                if getattr(self, field):
-                    errors[field] = _("Enter the end date too, or leave this empty.")
+        errors = course_errors(vars(self))
         if self.team_id and self.client_id and self.team.service_id != self.client.service_id:
             errors["team"] = _("Choose a team of the service.")
         if self.clinician_id and self.client_id and (
@@ -360,20 +388,7 @@ class Session(models.Model):
         return f"{self.get_kind_display()} {short(self.date)}"
 
     def clean(self):
-        errors = {}
-        course = self.course
-        if self.date:
-            opens = min(filter(None, [course.request_date, course.start_date]))
-            if self.date < opens:
-                errors["date"] = _("The date is before the course began (%(day)s).") % {
-                    "day": short(opens)}
-            elif course.end_date and self.date > course.end_date:
-                errors["date"] = _("The date is after the course ended (%(day)s).") % {
-                    "day": short(course.end_date)}
-            else:
-                errors.update(future_errors(date=self.date))
-        if self.duration_min is not None and not 1 <= self.duration_min <= 600:
-            errors["duration_min"] = _("Enter a duration between 1 and 600 minutes.")
+        errors = session_errors(vars(self), vars(self.course))
         if errors:
             raise ValidationError(errors)
 

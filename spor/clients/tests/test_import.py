@@ -4,12 +4,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from django.db import connection
 from django.test import TestCase
 
 from spor.accounts.models import Service
 from spor.clients.models import Client
+from spor.lib import csvimport
 from spor.lib.testing import ImportTestCase
 from spor.treatment.models import Course, Session
 
@@ -119,6 +121,28 @@ class ImportTests(ImportTestCase):
         ]:
             self.assertIn(expected, err)
         self.assertIn("nothing was imported", err)
+
+    def test_a_key_is_found_twice_and_a_broken_row_named_across_batches(self):
+        with mock.patch.object(csvimport, "BATCH", 2):
+            err = self.problems(
+                clients_csv=CLIENTS + "c4,true,1800,,,,,\nc5,true,2008,,,,,\nc2,true,2008,,,,,\n",
+                courses_csv=COURSES + "k4,c4,individual,2014-01-10,,,,,\n"
+                                      "k5,c5,individual,2014-01-10,,,,,\n"
+                                      "k1,c5,individual,2014-01-10,,,,,\n")
+        self.assertIn("clients.csv:5: birth_year: 1800 is not between 1900 and 2100", err)
+        self.assertIn("clients.csv:7: client_ref: 'c2' appears twice (first on line 3)", err)
+        self.assertIn("courses.csv:5: client_ref: 'c4' has problems of its own (see above)",
+                      err)
+        self.assertIn("courses.csv:7: course_ref: 'k1' appears twice (first on line 2)", err)
+        self.assertNotIn("courses.csv:6", err)
+
+    def test_the_models_rules_apply_to_new_rows(self):
+        err = self.problems(clients_csv=CLIENTS + "c4,true,2030,,,,,\n",
+                            courses_csv=COURSES + "k4,c2,individual,2099-01-10,,,,,\n",
+                            sessions_csv=SESSIONS + "s4,k2,2013-01-01,individual,,\n")
+        self.assertIn("clients.csv:5: birth_year: Enter a birth year between", err)
+        self.assertIn("courses.csv:5: start_date: ", err)
+        self.assertIn("sessions.csv:5: date: The date is before the course began", err)
 
     def test_unknown_and_missing_columns_are_named(self):
         err = self.problems(clients_csv="client_ref,anonymous,birth_year,shoe_size\n")

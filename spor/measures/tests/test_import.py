@@ -69,7 +69,7 @@ class RatingsImportTests(TestCase):
                         "ratings.csv:3: session_ref: unknown session 's9'",
                         "ratings.csv:4: instrument: 'PHQ9' is not one of ORS, CORS, SRS",
                         "ratings.csv:4: rater: 'teacher' is not one of client, parent, other",
-                        "ratings.csv:5: session_ref: ratings belong to sessions the young "
+                        "ratings.csv:5: session_ref: Ratings belong to sessions the young "
                         "person attended",
                         "ratings.csv:7: session_ref: a second ORS rating by client",
                         "ratings.csv:8: item4: a number is required"):

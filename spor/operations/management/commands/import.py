@@ -7,6 +7,7 @@ from django.utils.module_loading import import_string
 
 from spor.accounts.models import Service
 from spor.lib.csvimport import run_import
+from spor.measures import state
 
 # The files of FORMATS.md, in the order they depend on each other. Apps add theirs here.
 FILES = ["spor.clients.imports.ClientsFile", "spor.treatment.imports.CoursesFile",
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         files = [import_string(path)() for path in FILES]
         with translation.override("en"):
-            ctx = run_import(folder, files, lambda: self.service(service))
+            # Rows written in bulk send no signals: the stored FIT state is refreshed here.
+            ctx = run_import(folder, files, lambda: self.service(service),
+                             after=lambda ctx: state.refresh_services([ctx.service.pk]))
         if ctx.problems:
             for problem in ctx.problems:
                 self.stderr.write(problem)

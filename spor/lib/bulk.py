@@ -1,0 +1,104 @@
+"""Insert many new, checked rows without building a model for each.
+
+bulk_create builds a model and prepares every value of every row through the ORM: for
+the app's uploads and the import that is most of the time. Rules are checked before, by
+the model's own rule functions (see Client, Course, Session, Rating); this only writes.
+"""
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import NOT_PROVIDED
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+SQLITE_BATCH = 5000
+
+
+def _defaults(model) -> dict:
+    """Each column's value where a row gives none: the model's default (a callable one is
+    called once per insert), now for auto_now(_add) fields, "" or None otherwise."""
+    now = timezone.now()
+    values = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if field.default is not NOT_PROVIDED:
+            values[field.attname] = field.get_default()
+        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            values[field.attname] = (now if field.get_internal_type() == "DateTimeField"
+                                     else timezone.localdate(now))
+        else:  # a row that needs a value here gives one
+            values[field.attname] = "" if field.empty_strings_allowed and not field.null \
+                else None
+    return values
+
+
+def insert(model, rows) -> int:
+    """Insert rows given as {attname: value} (the primary key included where the model's
+    default would make it) into the model's table: COPY on PostgreSQL, one prepared
+    statement run for each row on SQLite. Returns the number of rows."""
+    fields = model._meta.concrete_fields
+    defaults = _defaults(model)
+    pk = model._meta.pk
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    n = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            json = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    values = []
+                    for f in fields:
+                        value = row[f.attname] if f.attname in row else (
+                            pk.get_default() if f is pk else defaults[f.attname])
+                        values.append(Jsonb(value) if f.attname in json else value)
+                    copy.write_row(values)
+                    n += 1
+            return n
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
+        wrapper = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked for every value
+        # Defaults are the same for every row of the insert: prepared once.
+        given = {f.attname: f.get_db_prep_save(defaults[f.attname], wrapper)
+                 for f in fields if f is not pk}
+        prep = [(f.attname, _prep(f, wrapper)) for f in fields]
+        pk_to_db = _prep(pk, wrapper) or (lambda value: value)
+        batch = []
+        for row in rows:
+            values = []
+            for attname, to_db in prep:
+                if attname in row:
+                    value = row[attname]
+                    values.append(value if to_db is None or value is None else to_db(value))
+                elif attname in given:
+                    values.append(given[attname])
+                else:
+                    values.append(pk_to_db(pk.get_default()))
+            batch.append(values)
+            if len(batch) == SQLITE_BATCH:
+                cursor.executemany(sql, batch)
+                n += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            n += len(batch)
+    return n
+
+
+# Values SQLite takes as they are; the others go through the field's own preparation,
+# or the same, written out, for the most common types.
+AS_IS = {"CharField", "TextField", "EmailField", "BooleanField", "IntegerField",
+         "SmallIntegerField", "PositiveSmallIntegerField", "PositiveIntegerField",
+         "BigIntegerField"}
+
+
+def _prep(field, wrapper):
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind in AS_IS:
+        return None
+    if kind == "UUIDField" and not wrapper.features.has_native_uuid_field:
+        return lambda value: value.hex
+    if kind == "DateField":
+        return lambda value: value.isoformat()
+    return lambda value: field.get_db_prep_save(value, wrapper)
