@@ -12,6 +12,7 @@ from spor.accounts.models import may_see_clients
 from spor.lib import cpr as cprlib
 from spor.lib import crypto
 from spor.lib.dates import future_errors, today, years_between
+from spor.lib.phone import clean_phone
 from spor.lib.pseudonyms import validate_pseudonym
 
 # Fields that identify a person. None of them may hold a value for an anonymous client.
@@ -198,6 +199,7 @@ class Client(models.Model):
         if self.cpr_encrypted and self.birth_date:
             _digits, born = cprlib.parse(crypto.decrypt(self.cpr_encrypted))
         errors = client_errors(vars(self), born)
+        clean_phone(self, errors)
         if self.birth_date:
             self.birth_year = self.birth_date.year
         if self.cpr_hash:
@@ -268,6 +270,7 @@ class Relative(models.Model):
 
     def clean(self):
         errors = {}
+        clean_phone(self, errors)
         if self.client.anonymous and not self.is_professional:
             for field in ("name", "phone", "email"):
                 if getattr(self, field):

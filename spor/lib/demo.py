@@ -15,7 +15,7 @@ LAST_NAMES = ["Nielsen", "Jensen", "Hansen", "Pedersen", "Andersen", "Christense
 PSEUDONYMS = ["Ræven", "Mus", "Kalle", "Sol", "Lillebror", "Nova", "Bølge", "Skygge", "Kiwi",
               "Ninja", "Stjerne", "Pingo", "Bjørn", "Luna", "Taco", "Rocky", "Lyn", "Mango",
               "Fnug", "Zorro", "Pip", "Lotus", "Bamse", "Sky", "Flamingo", "Kaktus"]
-DEMO_PASSWORD = "spor-demo-2026"
+DEMO_PASSWORD = "spor-demo-2026"  # noqa: S105 - published in the README, demo only
 
 
 @dataclasses.dataclass

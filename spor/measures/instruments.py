@@ -191,40 +191,6 @@ def alliance_for(age: int, group: bool = False) -> Instrument:
     return CSRS if CSRS.suits(age) else SRS
 
 
-CHILD_USE = (
-    ("unchanged", Text("Uændret", "Unchanged")),
-    ("larger", Text("Blevet større", "Larger")),
-    ("smaller", Text("Blevet mindre", "Smaller")),
-    ("stopped", Text("Ophørt", "Stopped")),
-    ("dont_know", Text("Ved ikke", "Don't know")),
-)
-YES_NO_DONT_KNOW = (
-    ("yes", Text("Ja", "Yes")),
-    ("no", Text("Nej", "No")),
-    ("dont_know", Text("Ved ikke", "Don't know")),
-)
-
-PARENT_FOLLOWUP = register(Instrument(
-    code="PARENT_FOLLOWUP",
-    kind="survey",
-    title=Text("Opfølgning på forældreforløbet", "Parent course follow-up"),
-    intro=Text("Tak fordi du vil svare. Dine svar hjælper os med at gøre forældreaftenerne "
-               "bedre.",
-               "Thank you for answering. Your answers help us make the parent evenings "
-               "better."),
-    items=(
-        Choice("child_use", Text("Har din søns eller datters forbrug af rusmidler ændret sig?",
-                                 "Has your son's or daughter's use of substances changed?"),
-               CHILD_USE),
-        Choice("uses_new_options",
-               Text("Bruger du stadig de nye handlemuligheder, du lærte?",
-                    "Do you still use the new ways of acting you learned?"),
-               YES_NO_DONT_KNOW),
-        FreeText("comment", Text("Kommentar", "Comment")),
-    ),
-))
-
-
 # The four-line measures of Miller and Duncan. The wording is the service's own Danish
 # and English rendering of the items; the scoring (each line 0–10 with one decimal,
 # total 0–40) is the authors'. Digital use needs a licence (see docs/fit.md).

@@ -7,9 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
+from spor.lib.pdf import pdf_response, render_pdf
 from spor.lib.ratelimit import over_limit
 from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
@@ -217,18 +217,13 @@ def course_fit(request, course):
 @staff_required(*CLIENT_ROLES)
 def course_fit_pdf(request, course):
     """The curve and the table as a PDF for the record or a meeting, from the same chart."""
-    from weasyprint import HTML
-
     course = get_course_for_user(request.user, course)
     fit = course_fits([course], course.client.service)[course.pk]
-    html = render_to_string("measures/course_pdf.html", {
+    pdf = render_pdf("measures/course_pdf.html", {
         "course": course, "client": course.client, "fit": fit, "svg": curve_svg(fit, width=7),
-        "printed": timezone.localtime()}, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        "printed": timezone.localtime()}, request)
     log_access(request.user, course.client, gettext_noop("FIT curve (PDF)"), P.EXPORT)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="fit-{course.pk}.pdf"'
-    return response
+    return pdf_response(pdf, f"fit-{course.pk}.pdf", inline=True)
 
 
 # The young person or parent: rating without a login -----------------------------------

@@ -1,9 +1,10 @@
 """Yearly figures of the programmes, for the annual statistics and the programme pages.
 
-Each function takes a service (None: every service) and a year and returns plain numbers (dicts of ints,
-Decimals and None), computed with a fixed, small number of aggregate queries whatever the
-amount of data. None of them returns a name. `as_of` (default: today) cuts a year that is
-still running, so that what has not happened yet is not counted as missing.
+Each function takes a service (None: every service) and a year and returns plain numbers
+(dicts of ints, Decimals and None), computed with a fixed, small number of aggregate
+queries whatever the amount of data. None of them returns a name. `as_of` (default: today)
+cuts a year that is still running, so that what has not happened yet is not counted as
+missing.
 """
 
 import datetime
@@ -15,7 +16,7 @@ from django.db.models.fields.json import KT
 from spor.accounts.models import Service
 from spor.lib.dates import today
 from spor.lib.numbers import percent
-from spor.measures.instruments import PARENT_FOLLOWUP, Choice
+from spor.measures.instruments import Choice
 from spor.programmes.models import (
     CaseConference,
     ConferenceCase,
@@ -29,6 +30,7 @@ from spor.programmes.models import (
     ParentParticipant,
     TeachingWeek,
 )
+from spor.programmes.survey import PARENT_FOLLOWUP
 
 NOT_ANSWERED = "not_answered"
 TENTH = Decimal("0.1")

@@ -10,11 +10,11 @@ from spor.accounts.models import Team, User
 from spor.clients.models import Client
 from spor.lib.dates import not_in_future, today
 from spor.lib.forms import DateInput, ModelForm
-from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.models import (
     CaseConference,
     ConferenceCase,
     ConsultancyActivity,
+    DayTeamAttendance,
     DayTeamEnrolment,
     Exam,
     FundingSource,
@@ -23,10 +23,12 @@ from spor.programmes.models import (
     ParentCourse,
     ParentEvening,
     ParentParticipant,
+    TeachingWeek,
     TimetableSlot,
     Volunteer,
 )
 from spor.programmes.models.common import teams_of_kind
+from spor.programmes.survey import PARENT_FOLLOWUP
 from spor.treatment.models import Course
 
 
@@ -349,3 +351,50 @@ def week_of(value: str | None) -> datetime.date:
     except ValueError:
         day = today()
     return day - datetime.timedelta(days=day.weekday())
+
+
+class WeekForm(forms.Form):
+    """A day team week: the attendance grid (one field per young person and weekday that
+    may be edited) and the week's teaching hours. `rows` are the week page's rows of cells,
+    each with its `name`, `label`, `enrolment`, `day`, the attendance `found` and whether it
+    is `editable`."""
+
+    hours = forms.DecimalField(label=_("teaching hours this week"), required=False,
+                               min_value=0, max_value=40, decimal_places=1,
+                               widget=forms.NumberInput(attrs={"step": "0.1",
+                                                               "style": "max-width:8rem"}))
+
+    def __init__(self, *args, rows, teaching, **kwargs):
+        super().__init__(*args, initial={"hours": teaching.hours if teaching else None},
+                         **kwargs)
+        self.teaching = teaching
+        self.cells = [cell for row in rows for cell in row["cells"] if cell["editable"]]
+        for cell in self.cells:
+            found = cell["found"]
+            self.fields[cell["name"]] = forms.ChoiceField(
+                label=cell["label"], required=False, initial=found.status if found else "",
+                choices=[("", "–"), *DayTeamAttendance.Status.choices])
+
+    def save(self, service, monday: datetime.date) -> None:
+        """Write what changed, in one transaction the caller opens."""
+        data = self.cleaned_data
+        create, update, delete = [], [], []
+        for cell in self.cells:
+            value, found = data.get(cell["name"]), cell["found"]
+            if value and found is None:
+                create.append(DayTeamAttendance(enrolment=cell["enrolment"], date=cell["day"],
+                                                status=value))
+            elif value and found.status != value:
+                found.status = value
+                update.append(found)
+            elif not value and found is not None:
+                delete.append(found.pk)
+        DayTeamAttendance.objects.bulk_create(create)
+        DayTeamAttendance.objects.bulk_update(update, ["status"])
+        DayTeamAttendance.objects.filter(pk__in=delete).delete()
+        hours = data.get("hours")
+        if hours is None and self.teaching is not None:
+            self.teaching.delete()
+        elif hours is not None:
+            TeachingWeek.objects.update_or_create(service=service, monday=monday,
+                                                  defaults={"hours": hours})

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from spor.accounts.models import Team
 from spor.lib import csvimport as c
-from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.models import ParentCourse, ParentFollowup, ParentParticipant
+from spor.programmes.survey import PARENT_FOLLOWUP
 
 
 def parents_team(service) -> Team:

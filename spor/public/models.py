@@ -25,30 +25,13 @@ from django.utils.translation import gettext_lazy as _
 from spor.accounts.models import Team, may_see_clients, works_in
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
+from spor.lib.phone import clean_phone, format_phone
 from spor.lib.pseudonyms import validate_pseudonym
 
-# The service of the annual report (DESIGN.md) never says it, and neither does its page (see DESIGN.md, "Words").
+# The service of the annual report never says it, and neither does its page (see
+# DESIGN.md, "Words").
 LABEL = re.compile(r"misbrug", re.IGNORECASE)
 COUNSELLING = Team.Kind.COUNSELLING
-PHONE = re.compile(r"^\+?\d{8,15}$")
-
-
-def normalise_phone(value: str) -> str:
-    """Digits with an optional leading +; "00" becomes "+". Raises on anything else."""
-    value = re.sub(r"[\s\-.()/]", "", value or "")
-    if value.startswith("00"):
-        value = "+" + value[2:]
-    if not PHONE.match(value):
-        raise ValidationError(_("Enter a phone number of 8 digits (or with +country code)."))
-    return value
-
-
-def format_phone(value: str) -> str:
-    """Danish numbers in pairs (12 34 56 78), others as stored."""
-    digits = value.removeprefix("+45") if len(value) == 11 else value
-    if len(digits) == 8 and digits.isdigit():
-        return " ".join(digits[i:i + 2] for i in range(0, 8, 2))
-    return value
 
 
 def _no_label(text: str, errors: dict, field: str) -> None:
@@ -113,11 +96,7 @@ class Page(models.Model):
 
     def clean(self):
         errors = {}
-        if self.phone:
-            try:
-                self.phone = normalise_phone(self.phone)
-            except ValidationError as e:
-                errors["phone"] = e.messages
+        clean_phone(self, errors)
         for field in ("title", "intro", "body", "opening_hours", "picture_alt", "address"):
             _no_label(getattr(self, field), errors, field)
         if errors:
@@ -285,10 +264,7 @@ class TalkRequest(models.Model):
             if not self.phone:
                 errors["phone"] = _("Write the number we should call or text.")
             else:
-                try:
-                    self.phone = normalise_phone(self.phone)
-                except ValidationError as e:
-                    errors["phone"] = e.messages
+                clean_phone(self, errors)
         elif self.reach == self.Reach.EMAIL and not self.email:
             errors["email"] = _("Write the e-mail address we should write to.")
         # Keep only what the young person chose: no stray number when they will call us.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from spor.lib import charts
+from spor.lib.pdf import render_pdf
 from spor.programmes.models import Exam, OutreachContact
 from spor.reports.build import FIT_CLASSES
 from spor.treatment.models import Course, Outcome, Session, Substance
@@ -260,11 +261,7 @@ def to_html(doc, service_name, compare=None, standalone=True):
 
 
 def to_pdf(doc, service_name, compare=None):
-    from weasyprint import HTML
-
-    html = render_to_string("reports/print.html",
-                            context(doc, service_name, compare, as_images=True))
-    return HTML(string=html).write_pdf()
+    return render_pdf("reports/print.html", context(doc, service_name, compare, as_images=True))
 
 
 def as_format(doc, fmt, service_name, compare=None):

@@ -12,7 +12,8 @@ from spor.lib.dates import add_months, future_errors, short, today
 
 
 class Substance(models.TextChoices):
-    """Main substance codes of FORMATS.md (after the service's annual report, mappable to EMCDDA TDI)."""
+    """Main substance codes of FORMATS.md (after the service's annual report, mappable to
+    EMCDDA TDI)."""
 
     CANNABIS = "cannabis", _("Cannabis")
     CANNABIS_PLUS = "cannabis_plus", _("Cannabis with other drugs")
@@ -434,6 +435,9 @@ class FollowUp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "months"], name="followup_once"),
         ]
+
+    def __str__(self):
+        return str(self.get_months_display())
 
     def clean(self):
         course = self.course

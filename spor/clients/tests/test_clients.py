@@ -221,3 +221,21 @@ class AccessLogExportTests(PersonaTestCase):
         self.login(self.alice)
         response = self.client.get(reverse("client_access_log", args=[self.ida.pk]))
         self.assertEqual(response.status_code, 403)
+
+
+class PhoneTests(PersonaTestCase):
+    """Staff enter phone numbers by the same rule as the page for young people."""
+
+    def test_a_young_persons_and_a_relatives_number_are_stored_as_digits(self):
+        self.ida.phone = "0045 12 34-56 78"
+        self.ida.full_clean()
+        self.assertEqual(self.ida.phone, "+4512345678")
+        father = Relative(client=self.ida, kind="parent", name="Far", phone="(20) 30 40 50")
+        father.full_clean()
+        self.assertEqual(father.phone, "20304050")
+
+    def test_a_number_that_is_not_one_is_refused_under_the_phone_field(self):
+        father = Relative(client=self.ida, kind="parent", name="Far", phone="ring efter 16")
+        with self.assertRaises(ValidationError) as caught:
+            father.full_clean()
+        self.assertEqual(list(caught.exception.message_dict), ["phone"])

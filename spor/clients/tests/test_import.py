@@ -20,7 +20,8 @@ c1,true,2008,,male,,,
 c2,false,,2007-03-05,female,Ida,Hansen,050307-4321
 c3,false,1999,,unknown,,,
 """
-COURSES = """course_ref,client_ref,kind,start_date,end_date,referral,main_substance,outcome,in_school_at_end
+COURSES = ("course_ref,client_ref,kind,start_date,end_date,referral,main_substance,outcome,"
+           "in_school_at_end\n") + """\
 k1,c1,anonymous_counselling,2014-02-01,2014-03-01,self,cannabis,stopped,
 k2,c2,individual,2014-01-10,2014-09-30,parent,cannabis_plus,reduced,true
 k3,c3,individual,2014-05-01,,,,,

@@ -89,7 +89,7 @@ class OutsiderTests(PersonaTestCase):
         return reverse(name, kwargs={p: OBJECTS[p](self).pk for p in params})
 
     def test_every_id_in_a_url_is_known_to_this_test(self):
-        for name, params, route in object_patterns():
+        for _name, params, route in object_patterns():
             for param in params:
                 self.assertIn(param, OBJECTS, f"{route}: add {param!r} to OBJECTS or "
                                               "NOT_CLIENT_DATA")

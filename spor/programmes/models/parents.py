@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team, may_see_clients
 from spor.audit.models import AccessRecord
-from spor.lib.dates import add_months, short
-from spor.measures.instruments import PARENT_FOLLOWUP
+from spor.lib.dates import add_months, short, today
+from spor.lib.phone import clean_phone
+from spor.programmes.survey import PARENT_FOLLOWUP
 
 # The first follow-up evening is planned this many weeks after the last ordinary evening
 # (and any further ones as far apart again). The dates can be changed on the course page.
@@ -132,6 +133,18 @@ class ParentCourse(models.Model):
         self.save(update_fields=["start_date", "end_date"])
         self.update_survey_due_dates()
 
+    def record_attendance(self, marked) -> None:
+        """Who came on which evening held so far, the whole grid at once: `marked` holds
+        (participant id, evening id) pairs as text; pairs of another course or of an
+        evening still to come are ignored."""
+        evenings = {str(e.pk): e for e in self.evenings.filter(date__lte=today())}
+        participants = {str(p.pk): p for p in self.participants.all()}
+        present = sorted({(p, e) for p, e in marked if p in participants and e in evenings})
+        ParentAttendance.objects.filter(evening__in=evenings.values()).delete()
+        ParentAttendance.objects.bulk_create(
+            [ParentAttendance(participant=participants[p], evening=evenings[e])
+             for p, e in present])
+
     # Follow-up surveys -------------------------------------------------------------
 
     def survey_due(self, when: str) -> datetime.date | None:
@@ -236,6 +249,7 @@ class ParentParticipant(models.Model):
 
     def clean(self):
         errors = {}
+        clean_phone(self, errors)
         if self.young_person_id and self.course_id and (
                 self.young_person.service_id != self.course.service_id):
             errors["young_person"] = _("Choose a young person of the service.")
@@ -282,6 +296,11 @@ class ParentFollowupQuerySet(models.QuerySet):
 
     def due(self, day: datetime.date) -> "ParentFollowupQuerySet":
         return self.open().filter(due_date__lte=day)
+
+    def close(self) -> int:
+        """Close these surveys without an answer (they count as not answered); any link
+        stops working."""
+        return self.update(closed_at=timezone.now(), token_hash="")
 
 
 class ParentFollowup(models.Model):
@@ -362,8 +381,19 @@ class ParentFollowup(models.Model):
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
+    def close(self) -> None:
+        """Closed without an answer: it counts as not answered, and the link stops working."""
+        self.closed_at, self.token_hash = timezone.now(), ""
+        self.save(update_fields=["closed_at", "token_hash"])
+
+    def reopen(self) -> None:
+        self.closed_at = None
+        self.save(update_fields=["closed_at"])
+
     def new_link(self) -> str:
-        """A fresh token for the parent's link; the caller saves. Shown once, never stored."""
+        """A fresh token for the parent's link, reopening a closed survey; the caller saves.
+        Shown once, never stored."""
+        self.closed_at = None
         token = secrets.token_urlsafe(24)
         self.token_hash = self.hash_token(token)
         self.link_expires_at = timezone.now() + datetime.timedelta(days=self.LINK_DAYS)

@@ -1,6 +1,5 @@
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
@@ -19,6 +18,7 @@ from spor.programmes.forms import (
     EnrolmentForm,
     ExamForm,
     TimetableSlotForm,
+    WeekForm,
     week_of,
 )
 from spor.programmes.models import (
@@ -165,22 +165,6 @@ def exam_edit(request, exam):
     return _exam_form(request, exam.enrolment, exam)
 
 
-class WeekForm(forms.Form):
-    """A week's attendance grid (one field per young person and weekday) and its hours."""
-
-    hours = forms.DecimalField(label=gettext_lazy("teaching hours this week"), required=False,
-                               min_value=0, max_value=40, decimal_places=1,
-                               widget=forms.NumberInput(attrs={"step": "0.1",
-                                                               "style": "max-width:8rem"}))
-
-    def __init__(self, *args, cells, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, label, value in cells:
-            self.fields[name] = forms.ChoiceField(
-                label=label, required=False, initial=value,
-                choices=[("", "–"), *Status.choices])
-
-
 WEEKDAYS = [gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
             gettext_lazy("Thursday"), gettext_lazy("Friday")]
 
@@ -199,24 +183,20 @@ def week(request):
         enrolment__in=enrolments, date__gte=days[0], date__lte=days[-1])}
     teaching = TeachingWeek.objects.filter(service=service, monday=monday).first()
     may_edit = works_in(user, DAY_TEAM)
-    rows, cells = [], []
+    rows = []
     for enrolment in enrolments:
         row = []
         for i, day in enumerate(days):
-            editable = may_edit and enrolment.is_active_on(day) and day <= now
-            name = f"s_{enrolment.pk.hex}_{i}"
-            found = existing.get((enrolment.pk, day))
-            if editable:
-                cells.append((name, f"{enrolment.client.display_name}, {WEEKDAYS[i]}",
-                              found.status if found else ""))
-            row.append({"name": name, "editable": editable, "found": found,
-                        "day": day, "enrolment": enrolment})
+            row.append({"name": f"s_{enrolment.pk.hex}_{i}", "day": day,
+                        "enrolment": enrolment, "found": existing.get((enrolment.pk, day)),
+                        "label": f"{enrolment.client.display_name}, {WEEKDAYS[i]}",
+                        "editable": may_edit and enrolment.is_active_on(day) and day <= now})
         rows.append({"enrolment": enrolment, "cells": row})
     form = WeekForm(request.POST if request.method == "POST" and may_edit else None,
-                    cells=cells, initial={"hours": teaching.hours if teaching else None})
+                    rows=rows, teaching=teaching)
     if form.is_bound and form.is_valid():
         with transaction.atomic():
-            _save_week(service, monday, rows, form.cleaned_data, existing, teaching)
+            form.save(service, monday)
             log_access(user, [e.client for e in enrolments], gettext_noop("Day team week"),
                        P.REGISTRATION)
         messages.success(request, _("The week is saved."))
@@ -232,32 +212,6 @@ def week(request):
         "next": monday + datetime.timedelta(days=7), "this_week": week_of(None),
         "week_number": monday.isocalendar()[1], "may_edit": may_edit,
         "planned_hours": TimetableSlot.planned_teaching_hours(service)})
-
-
-def _save_week(service, monday, rows, data, existing, teaching):
-    create, update, delete = [], [], []
-    for row in rows:
-        for cell in row["cells"]:
-            if not cell["editable"]:
-                continue
-            value, found = data.get(cell["name"]), cell["found"]
-            if value and found is None:
-                create.append(DayTeamAttendance(enrolment=cell["enrolment"], date=cell["day"],
-                                                status=value))
-            elif value and found.status != value:
-                found.status = value
-                update.append(found)
-            elif not value and found is not None:
-                delete.append(found.pk)
-    DayTeamAttendance.objects.bulk_create(create)
-    DayTeamAttendance.objects.bulk_update(update, ["status"])
-    DayTeamAttendance.objects.filter(pk__in=delete).delete()
-    hours = data.get("hours")
-    if hours is None and teaching is not None:
-        teaching.delete()
-    elif hours is not None:
-        TeachingWeek.objects.update_or_create(service=service, monday=monday,
-                                              defaults={"hours": hours})
 
 
 @staff_required(*CLIENT_ROLES)

@@ -6,12 +6,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from spor.accounts.decorators import staff_required
 from spor.lib.dates import today
+from spor.lib.pdf import pdf_response, render_pdf
 from spor.programmes.access import (
     get_contact_for_user,
     get_funding_for_user,
@@ -164,13 +164,8 @@ def funding_report_view(request, funding):
     if wanted == "csv" and not form.errors:
         return _report_csv(report, rows, name)
     if wanted == "pdf" and not form.errors:
-        import weasyprint  # imported here: the library is slow to load and rarely needed
-
-        html = render_to_string("programmes/funding_report_pdf.html", ctx, request=request)
-        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        return response
+        pdf = render_pdf("programmes/funding_report_pdf.html", ctx, request)
+        return pdf_response(pdf, f"{name}.pdf")
     return render(request, "programmes/funding_report.html", ctx)
 
 

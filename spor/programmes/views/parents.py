@@ -17,7 +17,7 @@ from spor.accounts.models import User
 from spor.audit.models import log_access
 from spor.clients.models import Client
 from spor.lib.dates import add_months, today
-from spor.measures.instruments import PARENT_FOLLOWUP, Choice
+from spor.measures.instruments import Choice
 from spor.programmes.access import (
     get_parent_course_for_user,
     get_participant_for_user,
@@ -38,6 +38,7 @@ from spor.programmes.models import (
     log_participant_access,
 )
 from spor.programmes.models.common import teams_of_kind
+from spor.programmes.survey import PARENT_FOLLOWUP
 from spor.programmes.views.base import CLIENT_ROLES, PARENTS, P, require
 
 PERSONAL_FIELDS = ("name", "phone", "email", "find_young_person")
@@ -171,20 +172,12 @@ def course_attendance(request, parent_course):
     course = get_parent_course_for_user(user, parent_course)
     if (refused := not_post(request)) is not None:
         return refused
-    evenings = {str(e.pk): e for e in course.evenings.filter(date__lte=today())}
-    participants = {str(p.pk): p for p in course.participants.all()}
-    checked = set()
-    for key in request.POST:
-        parts = key.split(":")
-        if len(parts) == 3 and parts[0] == "a" and parts[1] in participants \
-                and parts[2] in evenings:
-            checked.add((parts[1], parts[2]))
+    # Each checkbox is named "a:<participant>:<evening>".
+    marked = [key.split(":")[1:] for key in request.POST
+              if key.startswith("a:") and key.count(":") == 2]
     with transaction.atomic():
-        ParentAttendance.objects.filter(evening__in=evenings.values()).delete()
-        ParentAttendance.objects.bulk_create(
-            [ParentAttendance(participant=participants[p], evening=evenings[e])
-             for p, e in sorted(checked)])
-        log_participant_access(user, participants.values(), gettext_noop("Attendance"),
+        course.record_attendance(marked)
+        log_participant_access(user, course.participants.all(), gettext_noop("Attendance"),
                                P.REGISTRATION)
     messages.success(request, _("Attendance is saved."))
     return redirect("parent_course", parent_course=course.pk)
@@ -253,7 +246,7 @@ def survey_list(request):
     open_ = ParentFollowup.objects.visible_to(user).open()
     stale = open_.filter(due_date__lt=add_months(day, -STALE_MONTHS))
     if request.method == "POST" and request.POST.get("action") == "close_stale":
-        closed = stale.update(closed_at=timezone.now(), token_hash="")
+        closed = stale.close()
         messages.success(request, _("%(n)s surveys are closed without an answer.") % {
             "n": closed})
         return redirect("parent_surveys")
@@ -294,19 +287,16 @@ def survey_detail(request, survey):
     action = request.POST.get("action")
     if request.method == "POST" and action == "link" and not survey.is_answered:
         token = survey.new_link()
-        survey.closed_at = None
         survey.save()
         link = request.build_absolute_uri(reverse("parent_survey", args=[token]))
         messages.success(request, _("A new link is made. Any earlier link no longer works."))
     elif request.method == "POST" and action == "close" and survey.is_open:
-        survey.closed_at, survey.token_hash = timezone.now(), ""
-        survey.save()
+        survey.close()
         messages.success(request, _("The survey is closed without an answer. It counts as "
                                     "not answered."))
         return redirect("parent_surveys")
     elif request.method == "POST" and action == "reopen" and survey.closed_at:
-        survey.closed_at = None
-        survey.save()
+        survey.reopen()
         return redirect("parent_survey_detail", survey=survey.pk)
     initial = {"answered_on": today()}
     if survey.is_answered:

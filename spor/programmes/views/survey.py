@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from spor.lib.ratelimit import over_limit
-from spor.measures.instruments import PARENT_FOLLOWUP
 from spor.programmes.forms import survey_form_class
 from spor.programmes.models import ParentFollowup
+from spor.programmes.survey import PARENT_FOLLOWUP
 
 # Requests per address within the window, counting page views and answers alike.
 RATE_LIMIT = 20

@@ -18,10 +18,11 @@ from spor.reports.models import NationalFigure
 from spor.treatment.models import Course, Session
 
 D = datetime.date
+MARCH_2014, OCTOBER_2014 = D(2014, 3, 1), D(2014, 10, 1)
 
 
 def course(service, team, age, outcome="", kind="individual", substance="cannabis",
-           start=D(2014, 3, 1), end=D(2014, 10, 1), anonymous=False, referral="self"):
+           start=MARCH_2014, end=OCTOBER_2014, anonymous=False, referral="self"):
     """A course whose young person is `age` years old at its start."""
     if anonymous:
         client = Client.objects.create(service=service, team=team, pseudonym="x",

@@ -66,8 +66,8 @@ def assert_nothing_derivable(test, table, hidden):
         test.assertGreater(table.cells[name], 0, f"{name}: a hidden cell is never empty")
         alternatives = [v for v in range(1, bound + 1) if v != table.cells[name]
                         and feasible(table, hidden, {name: v}, bound)]
-        test.assertTrue(alternatives, f"{name}={table.cells[name]} can be derived from "
-                                      f"{ {k: v for k, v in table.cells.items() if k not in hidden} }")
+        shown = {k: v for k, v in table.cells.items() if k not in hidden}
+        test.assertTrue(alternatives, f"{name}={table.cells[name]} can be derived from {shown}")
 
 
 class SuppressionPropertyTests(SimpleTestCase):

@@ -21,7 +21,7 @@ class AnonymousCounsellingInTheBrowserTests(BrowserTestCase):
         page.get_by_text("Den anonyme henvendelse er registreret.").wait_for()
         self.assertIn("Nova", page.locator("h1").inner_text())
 
-        for number in range(1, 6):
+        for _number in range(1, 6):
             page.get_by_role("link", name="Registrér samtale").first.click()
             page.select_option("#id_kind", "individual")
             page.get_by_role("button", name="Gem").click()

@@ -47,6 +47,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def populate(self, seed):
         service = Service.objects.create(name=DEMO_SERVICE, municipality="Helsingør")
-        ctx = DemoContext(service=service, today=today(), rng=random.Random(seed))
+        ctx = DemoContext(service=service, today=today(), rng=random.Random(seed))  # noqa: S311 - repeatable demo data
         for module in DEMO_MODULES:
             importlib.import_module(module).populate(ctx)
