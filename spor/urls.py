@@ -12,3 +12,7 @@ urlpatterns = [
     path("", include("spor.public.urls")),
     path("", include("spor.operations.urls")),
 ]
+
+handler403 = "spor.errors.permission_denied"
+handler404 = "spor.errors.page_not_found"
+handler500 = "spor.errors.server_error"

@@ -65,6 +65,42 @@ class FreshSecondFactorForm(forms.Form):
         return data
 
 
+class TabletPinForm(forms.Form):
+    """A clinician's own PIN for taking a handed-over tablet back, confirmed with the
+    password so that a tablet left unlocked cannot be given a PIN by someone else."""
+
+    pin = forms.RegexField(
+        label=_("PIN"), regex=r"^\d{4,8}$", strip=True,
+        error_messages={"invalid": _("Enter 4 to 8 digits.")},
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("4 to 8 digits. It only unlocks a tablet you handed over for a rating."))
+    pin_again = forms.CharField(
+        label=_("PIN again"),
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    password = forms.CharField(label=_("your password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_pin_again(self):
+        if self.cleaned_data.get("pin") and self.cleaned_data["pin_again"].strip() != (
+                self.cleaned_data["pin"]):
+            raise forms.ValidationError(_("The two PINs differ."))
+        return self.cleaned_data["pin_again"]
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError(_("The password is not right."))
+        return self.cleaned_data["password"]
+
+
+class UnlockForm(forms.Form):
+    pin = forms.CharField(label=_("Your PIN"), max_length=8, widget=forms.PasswordInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}))
+
+
 class StaffForm(ModelForm):
     password = forms.CharField(
         label=_("new password"), required=False, widget=forms.PasswordInput,

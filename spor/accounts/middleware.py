@@ -3,8 +3,11 @@ import functools
 import hashlib
 
 from django.conf import settings
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+
+from spor.accounts import tablet
 
 
 @functools.cache
@@ -59,4 +62,17 @@ class DanishFirstMiddleware:
 
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class TabletLockMiddleware:
+    """While a tablet is handed over, only the rating form and the unlock page answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        state = tablet.current(request)
+        if state is not None and not tablet.allowed(request, state):
+            return redirect("tablet_unlock")
         return self.get_response(request)

@@ -3,6 +3,7 @@ import hmac
 import secrets
 import uuid
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -122,6 +123,10 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.CLINICIAN)
     teams = models.ManyToManyField(Team, blank=True, related_name="members",
                                    verbose_name=_("teams"))
+    # A short PIN, stored hashed like a password, that unlocks a tablet handed to a young
+    # person for a rating. It opens nothing else: a full login is still needed elsewhere.
+    tablet_pin = models.CharField(_("tablet PIN"), max_length=128, blank=True,
+                                  editable=False)
     # Who last set this account's password, made it or reset its second factor (empty:
     # the operator, or the person themselves). That person knows or chose the password,
     # so the enrolment code for a new second factor must come from someone else.
@@ -138,6 +143,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def set_tablet_pin(self, pin: str) -> None:
+        self.tablet_pin = make_password(pin)
+
+    def check_tablet_pin(self, pin: str) -> bool:
+        return bool(self.tablet_pin) and check_password(pin, self.tablet_pin)
 
     @property
     def sees_clients(self) -> bool:

@@ -1,25 +1,31 @@
 import segno
 from axes.utils import reset as axes_reset
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from spor.accounts import tablet
 from spor.accounts.decorators import staff_required
 from spor.accounts.forms import (
     EnrolmentCodeForm,
     FreshSecondFactorForm,
     ServiceForm,
     StaffForm,
+    TabletPinForm,
     TeamForm,
     TokenForm,
+    UnlockForm,
 )
 from spor.accounts.models import AccountEvent, Team, User
 from spor.lib.ratelimit import hit
@@ -39,6 +45,49 @@ def home(request):
     if user.is_admin:
         return redirect("staff_list")
     return redirect("statistics")
+
+
+@sensitive_post_parameters("pin", "pin_again", "password")
+@staff_required(*User.CLIENT_ROLES)
+def tablet_pin(request):
+    """Set the PIN with which a clinician takes a handed-over tablet back."""
+    form = TabletPinForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        request.user.set_tablet_pin(form.cleaned_data["pin"])
+        request.user.save(update_fields=["tablet_pin"])
+        messages.success(request, _("Your tablet PIN is set. A tablet you hand over now "
+                                    "stays logged in and opens again with the PIN."))
+        back = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(back, {request.get_host()})
+        return redirect(back if safe else "home")
+    return render(request, "accounts/tablet_pin.html", {"form": form})
+
+
+@sensitive_post_parameters("pin")
+def tablet_unlock(request):
+    """The only page besides the form on a handed-over tablet: the clinician's PIN, or a
+    full login instead. It names nobody."""
+    state = tablet.current(request)
+    if state is None:
+        return redirect("home")
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and "full_login" in request.POST:
+        back = state["back"]
+        logout(request)
+        return redirect_to_login(back)
+    if request.method == "POST" and form.is_valid():
+        unlocked, left = tablet.unlock(request, form.cleaned_data["pin"])
+        if unlocked:
+            return redirect(request.session.pop("tablet-back", None) or "home")
+        if left == 0:
+            messages.error(request, _("Too many wrong PINs. Log in again."))
+            return redirect_to_login(state["back"])
+        form.add_error("pin", ngettext(
+            "The PIN is not right. %(n)s try left before a full login is needed.",
+            "The PIN is not right. %(n)s tries left before a full login is needed.",
+            left) % {"n": left})
+    return render(request, "accounts/tablet_unlock.html", {"form": form,
+                                                           "form_path": state["form"]})
 
 
 @login_required

@@ -23,7 +23,7 @@ from spor.clients.forms import (
 )
 from spor.clients.models import Client
 from spor.lib.dates import today
-from spor.treatment.models import Session
+from spor.treatment.models import Course, Session
 
 P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
@@ -58,7 +58,7 @@ def _lock_cpr_numbers(service):
 def new_anonymous(request):
     service = request.user.service
     form = NewAnonymousContactForm(request.POST or None, service=service, initial={
-        "team": _my_team(request.user), "request_date": today(), "start_date": today()})
+        "team": _my_team(request.user), "request_date": today()})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             client = form.save()
@@ -166,6 +166,10 @@ def convert(request, client):
     if request.method == "POST" and form.is_valid():
         messages.success(request, _("The young person is now identified. Their anonymous "
                                     "sessions are kept in the history."))
+        if client.courses.active().filter(kind=Course.Kind.ANONYMOUS).exists():
+            messages.info(request, _("Now open the course. The anonymous counselling ends "
+                                     "when it starts."))
+            return redirect("course_new", client=client.pk)
         return redirect("client_detail", client=client.pk)
     log_access(request.user, client, gettext_noop("Conversion form"), P.CONVERSION)
     return render(request, "clients/form.html", {

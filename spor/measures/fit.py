@@ -310,10 +310,28 @@ class AlarmKind(models.TextChoices):
     WORSE = "worse", _("Reliably worse")
 
 
+# The most serious first: the young person getting worse than at intake, then falling
+# below the expected course, a weak alliance, and no reliable change.
+SEVERITY = (AlarmKind.WORSE, AlarmKind.OFF_TRACK, AlarmKind.ALLIANCE, AlarmKind.NO_CHANGE)
+
+
 @dataclasses.dataclass(frozen=True)
 class Alarm:
     kind: str
     message: str
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY.index(self.kind)
+
+
+def most_serious_first(alarms: Sequence[Alarm]) -> list[Alarm]:
+    return sorted(alarms, key=lambda a: a.rank)
+
+
+def severity(alarms: Sequence[Alarm]) -> int:
+    """The rank of the most serious alarm (0 is the most serious); past the end for none."""
+    return min((a.rank for a in alarms), default=len(SEVERITY))
 
 
 def outcome_alarms(outcome: Sequence[tuple[int, float]], band: Band | None, rci,

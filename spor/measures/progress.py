@@ -27,6 +27,7 @@ from spor.measures.fit import (
     alliance_flags,
     change_class,
     norm_for,
+    most_serious_first,
     outcome_alarms,
     tenths,
     zigzags,
@@ -186,6 +187,7 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
                 if rater != Rating.Rater.CLIENT:
                     alarm = Alarm(alarm.kind, f"{alarm.message} ({Rating.Rater(rater).label})")
                 fit.alarms.append(alarm)
+        fit.alarms = most_serious_first(fit.alarms)
     elif len(own) >= 2 and fit.norm is not None:
         fit.change = change_class(own[0].total, own[-1].total, fit.norm.cutoff, rci)
     return fit

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
+from spor.accounts import tablet
 from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
@@ -168,8 +169,9 @@ def _invite(request, session, mode):
 
 @staff_required(*CLIENT_ROLES)
 def handover(request, session):
-    """Hand the tablet over: log the clinician out and show only the form. The clinician
-    logs in again afterwards, so nothing else can be reached from the tablet meanwhile."""
+    """Hand the tablet over, showing only the form. With a tablet PIN the login stays and
+    the tablet is locked to the form until the PIN (or a full login) takes it back;
+    without one the clinician is logged out and logs in again afterwards."""
     session = get_session_for_user(request.user, session)
     if (refused := not_post(request)) is not None:
         return refused
@@ -179,8 +181,12 @@ def handover(request, session):
     _invite_, token = issued
     log_access(request.user, session.course.client, gettext_noop("Hand-over for rating"),
                P.RATING)
-    logout(request)
-    return redirect("fit_rate", token=token)
+    form_path = reverse("fit_rate", args=[token])
+    if request.user.tablet_pin:
+        tablet.lock(request, form_path, reverse("fit_session", args=[session.pk]))
+    else:
+        logout(request)
+    return redirect(form_path)
 
 
 @staff_required(*CLIENT_ROLES)
@@ -273,6 +279,7 @@ def rate(request, token):
                 log_access(None, client, gettext_noop("Rating given"), P.RATING)
             return render(request, "measures/rated.html", {
                 "handover": invite.mode == RatingInvite.Mode.HANDOVER,
+                "locked": tablet.current(request) is not None,
                 "next": reverse("fit_session", args=[invite.session_id])})
     log_access(None, client, gettext_noop("Rating form"), P.RATING)
     scales = [{"code": s.code, "label": s.label, "low": s.low, "high": s.high,

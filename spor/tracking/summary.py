@@ -64,6 +64,8 @@ class Week:
 
 
 def per_week(total, days=WINDOW) -> decimal.Decimal:
+    """The amount per week, averaged over `days`: the days answered, since a day nobody
+    asked about is not a day without use."""
     return (decimal.Decimal(total) * 7 / days).quantize(decimal.Decimal("0.01"))
 
 
@@ -139,7 +141,8 @@ def course_use(courses, day: datetime.date | None = None) -> dict:
         for row in (entries.used().filter(amount__isnull=False)
                     .values("course", "substance", "unit").annotate(total=Sum("amount"))):
             window = getattr(result[row["course"]], name)
-            window.per_week[(row["substance"], row["unit"])] = per_week(row["total"])
+            window.per_week[(row["substance"], row["unit"])] = per_week(
+                row["total"], window.known_days)
     return result
 
 

@@ -59,6 +59,12 @@ class SessionForm(ModelForm):
             self.add_error(None, e)
         return data
 
+    def save(self, commit=True):
+        session = super().save(commit)
+        if commit:
+            session.start_course_if_waiting()
+        return session
+
 
 class GoalForm(ModelForm):
     class Meta:

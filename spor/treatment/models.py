@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -259,6 +260,22 @@ class Course(models.Model):
             return False
         return self.attended_count() >= self.client.service.anonymous_session_limit
 
+    def end_counselling_it_follows(self) -> list["Course"]:
+        """An enrolled course ends the client's active anonymous counselling, as
+        "continued in an enrolled course", on the day the new course begins."""
+        if self.is_anonymous or self.client.anonymous:
+            return []
+        day = self.start_date or self.request_date
+        ended = []
+        for course in self.client.courses.active().filter(kind=self.Kind.ANONYMOUS):
+            last = course.sessions.aggregate(d=Max("date"))["d"]
+            course.end_date = max(filter(None, [day, last, course.start_date,
+                                                course.request_date]))
+            course.end_reason = self.EndReason.ENROLLED
+            course.save(update_fields=["end_date", "end_reason"])
+            ended.append(course)
+        return ended
+
     QUIET_DAYS = 30
 
     def due_items(self, day: datetime.date) -> list[str]:
@@ -270,6 +287,9 @@ class Course(models.Model):
         if self.decision_due:
             due.append(_("Decision after %(n)s anonymous sessions") % {
                 "n": self.client.service.anonymous_session_limit})
+        elif self.is_anonymous and self.decision == self.Decision.ENROL:
+            due.append(_("Enrol: record who the young person is") if self.client.anonymous
+                       else _("Enrol: open the course"))
         if self.is_waiting:
             deadline = self.guarantee_date
             if deadline and day > deadline:
@@ -289,14 +309,16 @@ class Course(models.Model):
     def parents_must_be_told(self, on: datetime.date | None = None) -> bool:
         return self.client.may_be_under(18, on or today())
 
-    def followups_due(self, day: datetime.date | None = None) -> list[int]:
-        """Follow-up months (3, 9, 12) that are due and not yet recorded."""
+    def followups_due(self, day: datetime.date | None = None) -> list["DueFollowUp"]:
+        """Follow-ups (3, 9, 12 months) that are due and not yet recorded, with the day
+        each fell due and whether it is overdue (more than FollowUp.GRACE_DAYS after)."""
         if self.end_date is None:
             return []
         day = day or today()
         done = {f.months for f in self.followups.all()}
-        return [m for m in FollowUp.MONTHS
-                if m not in done and add_months(self.end_date, m) <= day]
+        grace = datetime.timedelta(days=FollowUp.GRACE_DAYS)
+        return [DueFollowUp(m, on, day > on + grace) for m in FollowUp.MONTHS
+                if m not in done and (on := add_months(self.end_date, m)) <= day]
 
     def clean(self):
         errors = course_errors(vars(self))
@@ -388,6 +410,18 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {short(self.date)}"
 
+    @property
+    def attended(self) -> bool:
+        return self.attendance == self.Attendance.ATTENDED
+
+    def start_course_if_waiting(self) -> None:
+        """The first attended session starts a course that was waiting: the treatment
+        guarantee is measured to that day."""
+        course = self.course
+        if course.is_waiting and self.attended:
+            course.start_date = self.date
+            course.save(update_fields=["start_date"])
+
     def clean(self):
         errors = session_errors(vars(self), vars(self.course))
         if errors:
@@ -412,10 +446,18 @@ class Session(models.Model):
                 "decision": course.get_decision_display()})
 
 
+class DueFollowUp(NamedTuple):
+    months: int
+    due_on: datetime.date
+    overdue: bool
+
+
 class FollowUp(models.Model):
     """An observation 3, 9 or 12 months after a course ended."""
 
     MONTHS = (3, 9, 12)
+    # Days after the due day before a follow-up not yet recorded is marked overdue.
+    GRACE_DAYS = 30
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     course = models.ForeignKey(Course, models.CASCADE, related_name="followups")

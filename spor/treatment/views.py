@@ -59,13 +59,28 @@ def caseload(request):
 @staff_required(*CLIENT_ROLES)
 def course_new(request, client):
     client = get_client_for_user(request.user, client)
-    form = CourseForm(request.POST or None, client=client, initial={
-        "team": client.team, "clinician": request.user, "start_date": today()})
+    counselling = client.courses.active().filter(kind=Course.Kind.ANONYMOUS).first()
+    initial = {"team": client.team, "clinician": request.user, "start_date": today()}
+    if counselling is not None and not client.anonymous:
+        # Enrolled after anonymous counselling: the course goes on from what is known.
+        initial.update(kind=Course.Kind.INDIVIDUAL, team=counselling.team,
+                       request_date=counselling.request_date or counselling.start_date,
+                       referral=counselling.referral,
+                       main_substance=counselling.main_substance,
+                       secondary_substances=counselling.secondary_substances)
+    form = CourseForm(request.POST or None, client=client, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             course = form.save()
+            ended = course.end_counselling_it_follows()
             log_access(request.user, client, gettext_noop("New course"), P.REGISTRATION)
         messages.success(request, _("The course is registered."))
+        if ended:
+            messages.info(request, _("The anonymous counselling is ended as continued in "
+                                     "this course."))
+        if not course.is_anonymous and not course.is_waiting:
+            messages.info(request, _("Next: the young person's goals, in their own words."))
+            return redirect("goal_new", course=course.pk)
         return redirect("course_detail", course=course.pk)
     log_access(request.user, client, gettext_noop("Course form"), P.REGISTRATION)
     return render(request, "treatment/form.html", {
@@ -77,8 +92,12 @@ def course_detail(request, course):
     course = get_course_for_user(request.user, course)
     sessions = course.sessions.prefetch_related("staff", "participants").order_by("-date")
     log_access(request.user, course.client, gettext_noop("Course page"), P.TREATMENT)
+    counselling_to_enrol = (course.is_active and course.is_anonymous
+                            and course.decision == Course.Decision.ENROL)
     return render(request, "treatment/course.html", {
         "course": course, "client": course.client, "sessions": sessions,
+        "consent_gaps": course.client.consent_gaps() if course.is_active else [],
+        "counselling_to_enrol": counselling_to_enrol,
         "goals": course.goals.all(), "followups": course.followups.all(),
         "followups_due": course.followups_due(),
     })
@@ -105,19 +124,13 @@ def decision(request, course):
     """Record what was decided with the young person when the anonymous sessions ran out."""
     course = get_course_for_user(request.user, course)
     form = DecisionForm(request.POST or None, instance=course)
-    if request.method == "POST":
-        with transaction.atomic():
-            # The same lock as a new session's: the decision and the limit agree.
-            course = Course.objects.select_for_update(of=("self",)).select_related(
-                "client__service").get(pk=course.pk)
-            form = DecisionForm(request.POST, instance=course)
-            if form.is_valid():
-                course = form.save(commit=False)
-                course.decided_at, course.decided_by = timezone.now(), request.user
-                course.save()
-                log_access(request.user, course.client, gettext_noop("Anonymous decision"),
-                           P.REGISTRATION)
     if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            course = form.save(commit=False)
+            course.decided_at, course.decided_by = timezone.now(), request.user
+            course.save()
+            log_access(request.user, course.client, gettext_noop("Anonymous decision"),
+                       P.REGISTRATION)
         messages.success(request, _("The decision is recorded."))
         if course.decision == Course.Decision.ENROL:
             return redirect("client_convert", client=course.client_id)
@@ -133,6 +146,7 @@ def decision(request, course):
 
 
 def _course_subform(request, course, form_class, instance, what, title, initial=None):
+    obj = None
     if request.method != "POST":
         form = form_class(instance=instance, course=course, initial=initial)
     else:
@@ -146,14 +160,21 @@ def _course_subform(request, course, form_class, instance, what, title, initial=
             obj = form.save() if form.is_valid() else None
             if obj is not None:
                 log_access(request.user, course.client, what, P.REGISTRATION)
-    if request.method == "POST" and obj is not None:
-        messages.success(request, _("Saved."))
+    if obj is not None:
         if isinstance(obj, Session) and Course.objects.with_session_counts().get(
                 pk=course.pk).decision_due:
+            messages.success(request, _("Saved."))
             messages.warning(request, _(
                 "This was anonymous session number %(n)s. Decide with the young person "
                 "how to go on.") % {"n": course.client.service.anonymous_session_limit})
             return redirect("course_decision", course=course.pk)
+        if isinstance(obj, Session) and instance is None and obj.attended:
+            # The ratings are the next step of a session: ORS at the start, SRS at the end.
+            messages.success(request, _("The session is registered. Next: the young person "
+                                        "rates how things are going (ORS) at the start and "
+                                        "the session (SRS) at the end."))
+            return redirect("fit_session", session=obj.pk)
+        messages.success(request, _("Saved."))
         return redirect("course_detail", course=course.pk)
     log_access(request.user, course.client, what, P.REGISTRATION)
     return render(request, "treatment/form.html", {

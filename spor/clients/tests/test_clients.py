@@ -67,6 +67,12 @@ class AnonymousClientTests(PersonaTestCase):
         course = client.courses.get()
         self.assertEqual((course.kind, course.clinician), (Course.Kind.ANONYMOUS, self.alice))
 
+    def test_the_first_session_is_empty_on_a_new_contact_while_the_young_person_waits(self):
+        self.login(self.alice)
+        form = self.client.get(reverse("client_new_anonymous")).context["form"]
+        self.assertIsNone(form["start_date"].value())
+        self.assertIsNotNone(form["request_date"].value())
+
     def test_the_anonymous_form_refuses_young_people_over_the_age_limit(self):
         self.login(self.alice)
         response = self.client.post(reverse("client_new_anonymous"), {
@@ -146,7 +152,8 @@ class ConversionTests(PersonaTestCase):
         response = self.client.post(reverse("client_convert", args=[self.anon.pk]), {
             "first_name": "Rasmus", "last_name": "Holm", "cpr": "010209-4123",
             "gender": "male", "team": self.team_a.pk})
-        self.assertRedirects(response, reverse("client_detail", args=[self.anon.pk]))
+        # The counselling goes on in an enrolled course, which is opened next.
+        self.assertRedirects(response, reverse("course_new", args=[self.anon.pk]))
         rasmus = Client.objects.get(pk=self.anon.pk)
         self.assertFalse(rasmus.anonymous)
         self.assertEqual((rasmus.converted_by, rasmus.birth_year), (self.alice, 2009))

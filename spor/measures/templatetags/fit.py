@@ -7,6 +7,7 @@ many sessions there are."""
 from django import template
 
 from spor.measures.curve import curve_svg
+from spor.measures.fit import severity
 from spor.measures.models import FitState
 from spor.measures.progress import course_fits
 
@@ -15,16 +16,17 @@ register = template.Library()
 
 @register.simple_tag
 def with_alarms(courses, service):
-    """The courses with their open FIT `alarms`, those with alarms first: the young person
-    may be getting worse or the alliance failing. Within each group the view's order stays.
-    One query: the alarms are the courses' stored FIT state (state.py).
+    """The courses with their open FIT `alarms`, the most serious signal first: a young
+    person getting worse before one below the expected course, before a weak alliance,
+    before no change (fit.SEVERITY). Within each rank the view's order stays. One
+    query: the alarms are the courses' stored FIT state (state.py).
     `{% with_alarms courses user.service as courses %}`"""
     states = {s.course_id: s for s in FitState.objects.filter(
         course__in=[c.pk for c in courses]).only("course", "alarms")}
     for course in courses:
         found = states.get(course.pk)
         course.alarms = found.alarm_list if found else []
-    return sorted(courses, key=lambda c: not c.alarms)
+    return sorted(courses, key=lambda c: severity(c.alarms))
 
 
 @register.inclusion_tag("measures/_panel.html")

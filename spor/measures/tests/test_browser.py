@@ -127,3 +127,41 @@ class PhoneRatingTests(Personas, BrowserTestCase):
         page.wait_for_load_state()
         self.visit(self.session_page())
         self.assertIn("Den unge:", page.locator("#h-alliance + ul").inner_text())
+
+    def test_with_a_pin_the_tablet_is_locked_to_the_form_and_taken_back_with_the_pin(self):
+        self.alice.set_tablet_pin("2468")
+        self.alice.save()
+        self.page.set_viewport_size({"width": 820, "height": 1180})  # a tablet
+        self.log_in("alice")
+        page = self.page
+        self.visit(self.session_page())
+        page.locator("section", has=page.locator("#outcome-instrument")).get_by_role(
+            "button", name="Giv tabletten videre").click()
+        page.wait_for_load_state()
+        self.assertEqual(page.locator("h1").inner_text(), "Hvordan går det? (ORS)")
+        self.assertEqual(page.locator("a").count(), 0)
+        # The young person tries the clinician's pages: only the lock answers.
+        self.visit(reverse("client_detail", args=[self.ida.pk]))
+        self.assertIn("/tablet/unlock/", page.url)
+        self.assertEqual(page.locator("h1").inner_text(), "Tabletten er låst")
+        for private in ("Ida", "Hansen", "alice", "Mine forløb", "Log ud"):
+            self.assertNotIn(private, page.content())
+        page.get_by_role("link", name="Tilbage til skemaet").click()
+        self.tap_lines([0.6, 0.5, 0.7, 0.6])
+        page.get_by_role("button", name="Send").click()
+        page.get_by_text("Giv tabletten tilbage til din behandler").wait_for()
+        page.get_by_role("link", name="Til behandleren: lås op").click()
+        page.fill("#id_pin", "1234")
+        page.get_by_role("button", name="Lås op").click()
+        page.locator("#id_pin_error", has_text="4 forsøg tilbage").wait_for()
+        page.fill("#id_pin", "2468")
+        page.get_by_role("button", name="Lås op").click()
+        page.wait_for_load_state()
+        self.assertTrue(page.url.endswith(self.session_page()))
+        self.assertIn("Den unge:", page.locator("#h-outcome + ul").inner_text())
+        # The SRS at the end: a second hand-over, no login in between.
+        page.locator("section", has=page.locator("#alliance-instrument")).get_by_role(
+            "button", name="Giv tabletten videre").click()
+        page.wait_for_load_state()
+        self.assertEqual(page.locator("h1").inner_text(), "Hvordan var samtalen? (SRS)")
+        self.assertEqual(Rating.objects.get().source, "handover")

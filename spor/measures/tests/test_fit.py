@@ -287,3 +287,13 @@ class EffectSizeTests(SimpleTestCase):
         self.assertAlmostEqual(fit.adjusted_effect_size(triples), (2 + 0 - 1) / 3 / 10)
         self.assertIsNone(fit.effect_size([(10, 20)]))
         self.assertIsNone(fit.effect_size([(10, 20), (10, 30)]))  # no spread
+
+
+class AlarmOrderTests(SimpleTestCase):
+    def test_alarms_are_ordered_by_how_serious_they_are(self):
+        Alarm, AlarmKind = fit.Alarm, fit.AlarmKind
+        found = [Alarm(AlarmKind.NO_CHANGE, "n"), Alarm(AlarmKind.ALLIANCE, "a"),
+                 Alarm(AlarmKind.WORSE, "w"), Alarm(AlarmKind.OFF_TRACK, "o")]
+        self.assertEqual([a.message for a in fit.most_serious_first(found)], ["w", "o", "a", "n"])
+        self.assertLess(fit.severity(found[2:3]), fit.severity(found[:2]))
+        self.assertGreater(fit.severity([]), fit.severity(found[:1]))

@@ -122,6 +122,21 @@ class CaseloadAlarmTests(PersonaTestCase):
         self.assertTrue(courses[0].alarms)
         self.assertContains(response, "Alliance: sessionsvurdering under grænsen")
 
+    def test_the_most_serious_signal_comes_first_whatever_the_name(self):
+        # Ida has a weak session and a decision-like due item; Zara is reliably worse.
+        zara = Client.objects.create(service=self.service, team=self.team_a, anonymous=False,
+                                     first_name="Zara", last_name="Ørum", gender="female",
+                                     birth_date=datetime.date(2009, 1, 1), birth_year=2009)
+        course_with(zara, self.team_a, [30, 27, 22], start=datetime.date(2026, 10, 1),
+                    clinician=self.alice)
+        course_with(self.ida, self.team_a, [20, 21], srs=[38, 33],
+                    start=datetime.date(2026, 11, 2), clinician=self.alice)
+        self.login(self.alice)
+        page = self.client.get(reverse("caseload")).content.decode()
+        rows = page[page.index("<tbody>"):]
+        self.assertLess(rows.index("Zara Ørum"), rows.index("Ida Hansen"))
+        self.assertLess(rows.index("Pålideligt dårligere"), rows.index("Alliance:"))
+
     def test_no_reliable_change_by_the_session_of_the_service_setting(self):
         course_with(self.ida, self.team_a, [20, 21, 22, 21], start=datetime.date(2026, 10, 1),
                     clinician=self.alice)

@@ -193,6 +193,77 @@ class HandOverTests(PersonaTestCase):
 
 
 @time_machine.travel(NOW, tick=False)
+class TabletLockTests(PersonaTestCase):
+    """With a tablet PIN the hand-over keeps the login but locks the tablet to the form."""
+
+    def setUp(self):
+        cache.clear()
+        licence(self.service)
+        self.alice.set_tablet_pin("2468")
+        self.alice.save()
+        self.login(self.alice)
+        self.form_url = self.client.post(self.url("fit_handover", self.ida_session.pk),
+                                         {"instrument": "ORS", "rater": "client"})["Location"]
+
+    def unlock(self, pin):
+        return self.client.post(reverse("tablet_unlock"), {"pin": pin})
+
+    def test_every_other_page_leads_to_the_unlock_page_which_names_nobody(self):
+        for name, args in (("caseload", ()), ("client_detail", (self.ida.pk,)),
+                           ("fit_session", (self.ida_session.pk,)), ("tablet_pin", ())):
+            self.assertRedirects(self.client.get(self.url(name, *args)),
+                                 reverse("tablet_unlock"), fetch_redirect_response=False)
+        self.assertRedirects(self.client.post(reverse("logout")), reverse("tablet_unlock"),
+                             fetch_redirect_response=False)
+        page = self.client.get(reverse("tablet_unlock"))
+        self.assertContains(page, "Tabletten er låst")
+        for private in ("Ida", "Hansen", "alice", "Mine forløb"):
+            self.assertNotContains(page, private)
+        self.assertContains(self.client.get(self.form_url), "Hvordan går det? (ORS)")
+
+    def test_the_pin_takes_the_tablet_back_to_the_session_without_a_login(self):
+        done = self.client.post(self.form_url, lines(30.0, "ORS"))
+        self.assertContains(done, reverse("tablet_unlock"))
+        self.assertNotContains(done, reverse("login"))
+        self.assertRedirects(self.unlock("2468"), self.url("fit_session", self.ida_session.pk),
+                             fetch_redirect_response=False)
+        self.assertEqual(self.client.get(reverse("caseload")).status_code, 200)
+        # The SRS at the end is a second hand-over with no login in between.
+        srs = self.client.post(self.url("fit_handover", self.ida_session.pk),
+                               {"instrument": "SRS", "rater": "client"})["Location"]
+        self.assertContains(self.client.get(srs), "Hvordan var samtalen? (SRS)")
+
+    def test_five_wrong_pins_end_the_login(self):
+        for left in (4, 3, 2, 1):
+            page = self.unlock("1111")
+            self.assertContains(page, f"{left} forsøg tilbage")
+        self.assertTrue(self.unlock("1111")["Location"].startswith(reverse("login")))
+        self.assertTrue(self.unlock("2468")["Location"].startswith(reverse("home")))
+        self.assertTrue(self.client.get(reverse("caseload"))["Location"].startswith(
+            reverse("login")))
+
+    def test_a_full_login_is_always_the_way_out(self):
+        response = self.client.post(reverse("tablet_unlock"), {"full_login": "1"})
+        self.assertTrue(response["Location"].startswith(reverse("login")))
+        self.assertTrue(self.client.get(reverse("caseload"))["Location"].startswith(
+            reverse("login")))
+
+
+class TabletPinTests(PersonaTestCase):
+    def test_setting_a_pin_needs_the_password_and_digits(self):
+        self.login(self.alice)
+        page = self.client.post(reverse("tablet_pin"), {
+            "pin": "12ab", "pin_again": "12ab", "password": "wrong"})
+        self.assertContains(page, "Skriv 4 til 8 cifre")
+        self.assertContains(page, "Adgangskoden er ikke rigtig")
+        self.client.post(reverse("tablet_pin"), {
+            "pin": "1357", "pin_again": "1357", "password": "alice-password-1"})
+        self.alice.refresh_from_db()
+        self.assertTrue(self.alice.check_tablet_pin("1357"))
+        self.assertNotIn("1357", self.alice.tablet_pin)
+
+
+@time_machine.travel(NOW, tick=False)
 class PaperTests(PersonaTestCase):
     """No licence here: paper scores can always be entered."""
 

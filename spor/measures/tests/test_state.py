@@ -133,8 +133,9 @@ class KeptCurrentTests(Personas, TestCase):
         session = Session.objects.create(course=course, date=START + datetime.timedelta(days=30))
         rate(session, 8)
         found = FitState.objects.get(course=course)
-        self.assertEqual([a["kind"] for a in found.alarms], ["off_track", "worse"])
-        self.assertIn("Under det forventede forløb", found.alarms[0]["message"]["da"])
+        # The most serious first (fit.SEVERITY).
+        self.assertEqual([a["kind"] for a in found.alarms], ["worse", "off_track"])
+        self.assertIn("Under det forventede forløb", found.alarms[1]["message"]["da"])
         self.assertIn("Below the expected course", found.alarms[0]["message"]["en"])
         self.assertEqual((found.outcome_first, found.outcome_latest, found.outcome_count),
                          (Decimal(20), Decimal(8), 3))

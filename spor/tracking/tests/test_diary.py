@@ -133,9 +133,10 @@ class SummaryTests(PersonaTestCase):
         self.assertEqual((ida.intake.use_days, ida.intake.known_days), (4, 4))
         self.assertEqual((ida.recent.use_days, ida.recent.known_days), (2, 3))
         self.assertEqual(ida.change, -2)
-        self.assertEqual(ida.intake.per_week, {("cannabis", "gram"): D("1.40")})
-        self.assertEqual(ida.recent.per_week, {("cannabis", "gram"): D("0.12"),
-                                               ("cannabis", "joint"): D("0.23")})
+        # Per week over the days answered: 6 g in 4 days, 0.5 g and 1 joint in 3 days.
+        self.assertEqual(ida.intake.per_week, {("cannabis", "gram"): D("10.50")})
+        self.assertEqual(ida.recent.per_week, {("cannabis", "gram"): D("1.17"),
+                                               ("cannabis", "joint"): D("2.33")})
         self.assertEqual((ida.intake.first, ida.intake.last), (day(2, 1), day(31, 1)))
 
     def test_an_ended_course_is_measured_up_to_its_end(self):
@@ -276,6 +277,14 @@ class ClientPagePanelTests(PersonaTestCase):
         self.assertContains(response, f"/devices/{device.pk}/revoke/")
         self.assertContains(response, "<svg", count=1)
         self.assertContains(response, "Dage med forbrug pr. uge")
+        self.assertContains(response, "1 dag med forbrug (1 besvaret)")
+        self.assertContains(response, "gennemsnit over de besvarede dage")
+
+    def test_a_diary_nobody_asked_about_says_so_instead_of_zero_days(self):
+        self.login(self.alice)
+        response = self.client.get(f"/clients/{self.ida.pk}/")
+        self.assertContains(response, "Sidste 30 dage: ikke spurgt")
+        self.assertNotContains(response, "0 dage med forbrug")
 
     def test_the_panel_costs_the_same_queries_for_a_long_history(self):
         self.login(self.alice)

@@ -21,11 +21,16 @@ class AnonymousCounsellingInTheBrowserTests(BrowserTestCase):
         page.get_by_text("Den anonyme henvendelse er registreret.").wait_for()
         self.assertIn("Nova", page.locator("h1").inner_text())
 
-        for _number in range(1, 6):
+        self.assertEqual(page.locator("#id_start_date").count(), 0)
+        client_page = page.url
+        for number in range(1, 6):
+            page.goto(client_page)
             page.get_by_role("link", name="Registrér samtale").first.click()
             page.select_option("#id_kind", "individual")
             page.get_by_role("button", name="Gem").click()
             page.wait_for_load_state()
+            if number < 5:  # the ratings are offered as the next step
+                page.get_by_text("Næste skridt").wait_for()
         page.get_by_text("Dette var anonym samtale nummer 5").wait_for()
         self.assertEqual(page.locator("h1").inner_text(), "Hvordan fortsætter I sammen?")
         self.assertIn("under 18", page.content())
@@ -42,3 +47,81 @@ class AnonymousCounsellingInTheBrowserTests(BrowserTestCase):
         self.assertEqual((course.decision, course.decision_parents), ("continue", "informed"))
         self.assertEqual(course.sessions.count(), 5)
         self.assertFalse(course.decision_due)
+
+
+class EnrolmentAfterAnonymousCounsellingInTheBrowserTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        import datetime
+
+        from spor.clients.models import Client
+        from spor.treatment.models import Session
+
+        service = Service.objects.create(name="Helsingung")
+        team = Team.objects.create(service=service, name="Rådgivning")
+        alice = make_user(service, "alice", User.Role.CLINICIAN, [team])
+        client = Client.objects.create(service=service, team=team, pseudonym="Nova",
+                                       birth_year=2010, gender="female")
+        self.counselling = Course.objects.create(
+            client=client, team=team, clinician=alice, kind=Course.Kind.ANONYMOUS,
+            request_date=datetime.date(2026, 1, 2), start_date=datetime.date(2026, 1, 5),
+            main_substance="cannabis", referral="school")
+        for day in (5, 12, 19, 26, 29):
+            Session.objects.create(course=self.counselling, date=datetime.date(2026, 1, day))
+
+    def test_the_decision_to_enrol_leads_through_to_a_course_with_goals_and_consent(self):
+        page = self.page
+        self.log_in("alice")
+        page.get_by_role("link", name="Nova").click()
+        page.get_by_role("link", name="Anonym rådgivning").first.click()
+        page.get_by_role("link", name="Registrér beslutningen").click()
+        page.get_by_label("Indskrives i et forløb").check()
+        page.get_by_label("Forældrene er inddraget").check()
+        page.get_by_role("button", name="Registrér beslutningen").click()
+        # Who the young person is…
+        page.fill("#id_first_name", "Nora")
+        page.fill("#id_last_name", "Holm")
+        page.fill("#id_birth_date", "2010-04-01")
+        page.select_option("#id_gender", "female")
+        page.get_by_role("button", name="Gem").click()
+        # …then the course, filled in from the counselling…
+        page.get_by_text("Opret nu forløbet").wait_for()
+        self.assertEqual(page.locator("#id_kind").input_value(), "individual")
+        self.assertEqual(page.locator("#id_main_substance").input_value(), "cannabis")
+        page.get_by_role("button", name="Gem").click()
+        # …then the goals in the young person's words.
+        page.get_by_text("Næste skridt: den unges mål").wait_for()
+        page.fill("#id_text", "Stoppe med at ryge inden sommerferien")
+        page.get_by_role("button", name="Gem").click()
+        page.wait_for_load_state()
+        missing = page.locator(".next-step")
+        self.assertIn("Mangler", missing.inner_text())
+        self.assertIn("En forælders samtykke", missing.inner_text())
+        self.counselling.refresh_from_db()
+        self.assertEqual(self.counselling.end_reason, "enrolled")
+        # The caseload says what is missing on the new course.
+        page.get_by_role("link", name="Mine forløb").click()
+        row = page.locator("tr", has_text="Individuelt forløb")
+        self.assertIn("samtykke", row.inner_text())
+        self.assertEqual(page.locator("tr", has_text="Anonym rådgivning").count(), 0)
+
+
+class StaffPagesOnAPhoneTests(BrowserTestCase):
+    viewport = {"width": 390, "height": 844}
+
+    def setUp(self):
+        super().setUp()
+        service = Service.objects.create(name="Helsingung")
+        team = Team.objects.create(service=service, name="Rådgivning")
+        make_user(service, "alice", User.Role.CLINICIAN, [team])
+
+    def test_the_menu_is_one_line_the_page_fits_and_form_targets_are_44_px(self):
+        self.log_in("alice")
+        page = self.page
+        self.visit("/caseload/")
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390)
+        self.assertLess(page.locator("header.top nav").bounding_box()["height"], 44)
+        self.visit("/clients/new/anonymous/")
+        for selector in ("#id_gender", "#id_pseudonym", "button[type=submit].primary"):
+            self.assertGreaterEqual(page.locator(selector).bounding_box()["height"], 43.5,
+                                    selector)

@@ -61,10 +61,19 @@ class CourseRuleTests(PersonaTestCase):
     def test_follow_ups_are_due_3_9_and_12_months_after_the_end(self):
         course = self.course(end_date=datetime.date(2026, 2, 27))
         course.save()
-        self.assertEqual(course.followups_due(), [3, 9])
+        self.assertEqual(course.followups_due(), [
+            (3, datetime.date(2026, 5, 27), True), (9, datetime.date(2026, 11, 27), False)])
         FollowUp.objects.create(course=course, months=3, observed_on=datetime.date(2026, 6, 1),
                                 use="stopped")
-        self.assertEqual(course.followups_due(), [9])
+        self.assertEqual([due.months for due in course.followups_due()], [9])
+
+    def test_the_caseload_shows_when_each_follow_up_fell_due_and_marks_it_overdue(self):
+        Course.objects.filter(pk=self.ida_course.pk).update(end_date=datetime.date(2026, 2, 27))
+        self.login(self.alice)
+        page = self.client.get(reverse("caseload")).content.decode()
+        self.assertIn("3 måneder: for sent (skulle laves 27.05.2026)", page)
+        self.assertIn("9 måneder: skal laves fra 27.11.2026", page)
+        self.assertIn('class="tag bad"', page)
 
 
 @time_machine.travel(TODAY)
@@ -84,10 +93,33 @@ class SessionRuleTests(PersonaTestCase):
             "duration_min": 60, "staff": [self.alice.pk, self.carl.pk],
             "participants": [self.ida_mother.pk], "others_present": "UU-vejleder",
             "note": "Mor deltog."})
-        self.assertRedirects(response, reverse("course_detail", args=[self.ida_course.pk]))
         session = self.ida_course.sessions.get(date=datetime.date(2026, 11, 20))
+        # The next step of an attended session is its ratings: ORS first, SRS last.
+        self.assertRedirects(response, reverse("fit_session", args=[session.pk]),
+                             fetch_redirect_response=False)
+        self.assertContains(self.client.get(response["Location"]), "Næste skridt")
         self.assertEqual(set(session.staff.all()), {self.alice, self.carl})
         self.assertEqual(list(session.participants.all()), [self.ida_mother])
+
+    def test_a_missed_session_goes_back_to_the_course(self):
+        self.login(self.alice)
+        response = self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
+            "date": "2026-11-20", "kind": "individual", "attendance": "no_show"})
+        self.assertRedirects(response, reverse("course_detail", args=[self.ida_course.pk]))
+
+    def test_the_first_attended_session_starts_a_waiting_course(self):
+        self.anon_course.sessions.all().delete()
+        Course.objects.filter(pk=self.anon_course.pk).update(
+            start_date=None, request_date=datetime.date(2026, 11, 2))
+        self.login(self.alice)
+        self.client.post(reverse("session_new", args=[self.anon_course.pk]), {
+            "date": "2026-11-10", "kind": "individual", "attendance": "cancelled"})
+        self.anon_course.refresh_from_db()
+        self.assertIsNone(self.anon_course.start_date)
+        self.client.post(reverse("session_new", args=[self.anon_course.pk]), {
+            "date": "2026-11-16", "kind": "individual", "attendance": "attended"})
+        self.anon_course.refresh_from_db()
+        self.assertEqual(self.anon_course.start_date, datetime.date(2026, 11, 16))
 
     def test_a_bad_session_names_its_fields(self):
         self.login(self.alice)
@@ -137,8 +169,9 @@ class AnonymousLimitTests(PersonaTestCase):
         response = self.client.post(url, {"decision": "continue",
                                           "decision_parents": "informed"})
         self.assertRedirects(response, reverse("course_detail", args=[self.anon_course.pk]))
-        self.assertRedirects(self.register(23),
-                             reverse("course_detail", args=[self.anon_course.pk]))
+        sixth = self.register(23)
+        self.assertRedirects(sixth, reverse("fit_session", args=[
+            self.anon_course.sessions.latest("date").pk]), fetch_redirect_response=False)
 
     def test_an_adult_decision_needs_no_parents(self):
         adult = Client.objects.create(service=self.service, team=self.team_a,
@@ -161,6 +194,43 @@ class AnonymousLimitTests(PersonaTestCase):
                                     {"decision": "enrol", "decision_parents": "involved"})
         self.assertRedirects(response, reverse("client_convert", args=[self.anon.pk]))
         self.assertContains(self.register(23), "ikke flere anonyme samtaler")
+
+    def test_a_converted_young_person_is_led_to_open_the_course_which_ends_counselling(self):
+        self.anon_course.decision = Course.Decision.ENROL
+        self.anon_course.save()
+        self.login(self.alice)
+        response = self.client.post(reverse("client_convert", args=[self.anon.pk]), {
+            "first_name": "Rasmus", "last_name": "Ræv", "gender": "male",
+            "cpr": "010209-4123", "team": self.team_a.pk})
+        self.assertRedirects(response, reverse("course_new", args=[self.anon.pk]),
+                             fetch_redirect_response=False)
+        # Until the course is opened, the caseload says so.
+        self.assertContains(self.client.get(reverse("caseload")), "Indskriv: opret forløbet")
+        form = self.client.get(reverse("course_new", args=[self.anon.pk])).context["form"]
+        self.assertEqual(form["kind"].value(), "individual")
+        response = self.client.post(reverse("course_new", args=[self.anon.pk]), {
+            "kind": "individual", "team": self.team_a.pk, "clinician": self.alice.pk,
+            "start_date": "2026-02-10", "referral": "self", "main_substance": "cannabis"})
+        course = self.anon.courses.get(kind="individual")
+        self.assertRedirects(response, reverse("goal_new", args=[course.pk]),
+                             fetch_redirect_response=False)
+        self.anon_course.refresh_from_db()
+        self.assertEqual((self.anon_course.end_date, self.anon_course.end_reason),
+                         (datetime.date(2026, 2, 10), "enrolled"))
+        self.assertEqual(self.anon_course.sessions.count(), 2)  # the history stays
+        caseload = self.client.get(reverse("caseload")).content.decode()
+        self.assertIn("Ingen målsætninger registreret", caseload)
+        self.assertIn("den unges eget samtykke", caseload)
+        self.assertIn("en forælders samtykke", caseload)
+
+    def test_a_decision_to_enrol_on_a_still_anonymous_young_person_is_due(self):
+        self.anon_course.decision = Course.Decision.ENROL
+        self.anon_course.save()
+        self.login(self.alice)
+        self.assertContains(self.client.get(reverse("caseload")),
+                            "Indskriv: registrér hvem den unge er")
+        self.assertContains(self.client.get(reverse("course_detail", args=[
+            self.anon_course.pk])), reverse("client_convert", args=[self.anon.pk]))
 
     def test_the_limit_is_a_setting_of_the_service(self):
         self.service.anonymous_session_limit = 3
