@@ -56,9 +56,11 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "spor.accounts.middleware.StaffGuardMiddleware",
     "spor.accounts.middleware.TabletLockMiddleware",
+    "spor.lib.busy.BusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "spor.lib.once.OnceMiddleware",  # last: it wraps only the view in its transaction
 ]
 
 ROOT_URLCONF = "spor.urls"
@@ -76,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["spor.lib.once"],  # {% form_token %} in every staff form
         },
     },
 ]
@@ -88,9 +91,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL;", "timeout": 20}
-    )
+    # SQLite runs one writer at a time. WAL lets readers go on while one writes; write
+    # transactions begin IMMEDIATE, so that they queue for the lock (up to the busy
+    # timeout) instead of failing when a read inside them turns into a write. A request
+    # that still finds the database busy is answered 503 with Retry-After (spor.lib.busy).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; "
+                        "PRAGMA synchronous=NORMAL;",
+        "timeout": envint("SPOR_SQLITE_BUSY_SECONDS", 20),
+        "transaction_mode": "IMMEDIATE",
+    })
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
 # Drawn charts (spor.lib.charts.cached) have a cache of their own, so that they never push

@@ -104,3 +104,18 @@ def erase_past_retention(now=None) -> int:
     cutoff = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     logs = [m for m in apps.get_models() if issubclass(m, AccessRecord)]
     return sum(log.objects.filter(at__lt=cutoff).delete()[0] for log in logs)
+
+
+class SentForm(models.Model):
+    """A one-time token of a form that was sent and acted on (spor.lib.once), and where
+    its answer sent the user, so that the same form sent again lands there instead of
+    creating a second young person. Kept a day."""
+
+    token = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True,
+                             related_name="+")
+    location = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.location or self.token

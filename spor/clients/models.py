@@ -13,6 +13,7 @@ from spor.lib import cpr as cprlib
 from spor.lib import crypto
 from spor.lib.dates import future_errors, today, years_between
 from spor.lib.phone import clean_phone
+from spor.lib.pseudonyms import validate_pseudonym
 
 # Fields that identify a person. None of them may hold a value for an anonymous client.
 IDENTIFYING_FIELDS = ("first_name", "last_name", "phone", "email", "address")
@@ -101,6 +102,7 @@ class Client(models.Model):
                            help_text=_("Key from an imported spreadsheet."))
     anonymous = models.BooleanField(_("anonymous"), default=True)
     pseudonym = models.CharField(_("pseudonym"), max_length=60, blank=True,
+                                 validators=[validate_pseudonym],
                                  help_text=_("A first name or nickname the young person chooses."))
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     birth_date = models.DateField(_("birth date"), null=True, blank=True)

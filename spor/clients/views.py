@@ -8,7 +8,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
 
 from spor.accounts.decorators import staff_required
-from spor.accounts.models import User
+from spor.accounts.models import Service, User
 from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user, get_consent_for_user, get_relative_for_user
 from spor.clients.forms import (
@@ -48,6 +48,12 @@ def search(request):
     return render(request, "clients/search.html", {"form": form, "results": results})
 
 
+def _lock_cpr_numbers(service):
+    """Lock the service's row, so that "another young person already has this CPR
+    number" is checked against every registration, also one made at the same moment."""
+    Service.objects.select_for_update().get(pk=service.pk)
+
+
 @staff_required(*CLIENT_ROLES)
 def new_anonymous(request):
     service = request.user.service
@@ -75,10 +81,14 @@ def new_identified(request):
     service = request.user.service
     form = IdentifiedClientForm(request.POST or None, service=service,
                                 initial={"team": _my_team(request.user)})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         with transaction.atomic():
-            client = form.save()
-            log_access(request.user, client, gettext_noop("New young person"), P.REGISTRATION)
+            _lock_cpr_numbers(service)
+            if form.is_valid():
+                client = form.save()
+                log_access(request.user, client, gettext_noop("New young person"),
+                           P.REGISTRATION)
+    if request.method == "POST" and form.is_valid():
         messages.success(request, _("The young person is registered. Now add a course."))
         return redirect("course_new", client=client.pk)
     return render(request, "clients/form.html", {"form": form, "title": _("New young person")})
@@ -113,10 +123,14 @@ def edit(request, client):
     client = get_client_for_user(request.user, client)
     form_class = AnonymousClientForm if client.anonymous else IdentifiedClientForm
     form = form_class(request.POST or None, instance=client, service=client.service)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         with transaction.atomic():
-            form.save()
-            log_access(request.user, client, gettext_noop("Client edited"), P.REGISTRATION)
+            _lock_cpr_numbers(client.service)
+            if form.is_valid():
+                form.save()
+                log_access(request.user, client, gettext_noop("Client edited"),
+                           P.REGISTRATION)
+    if request.method == "POST" and form.is_valid():
         messages.success(request, _("Saved."))
         return redirect("client_detail", client=client.pk)
     log_access(request.user, client, gettext_noop("Client form"), P.REGISTRATION)
@@ -133,13 +147,23 @@ def convert(request, client):
         messages.info(request, _("This young person is already identified."))
         return redirect("client_detail", client=client.pk)
     form = ConversionForm(request.POST or None, instance=client, service=client.service)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         with transaction.atomic():
-            client = form.save(commit=False)
-            client.mark_converted(request.user)
-            client.save()
-            log_access(request.user, client, gettext_noop("Converted from anonymous"),
-                       P.CONVERSION)
+            # Checked again under a lock: of two conversions at once, one is made and the
+            # other sees an identified young person.
+            _lock_cpr_numbers(client.service)
+            client = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
+            if not client.anonymous:
+                messages.info(request, _("This young person is already identified."))
+                return redirect("client_detail", client=client.pk)
+            form = ConversionForm(request.POST, instance=client, service=client.service)
+            if form.is_valid():
+                client = form.save(commit=False)
+                client.mark_converted(request.user)
+                client.save()
+                log_access(request.user, client, gettext_noop("Converted from anonymous"),
+                           P.CONVERSION)
+    if request.method == "POST" and form.is_valid():
         messages.success(request, _("The young person is now identified. Their anonymous "
                                     "sessions are kept in the history."))
         if client.courses.active().filter(kind=Course.Kind.ANONYMOUS).exists():

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 
 
 class DateInput(forms.DateInput):
@@ -7,6 +8,28 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+BIGGEST_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no database column can hold as an unknown choice; the query for them
+    would fail (OverflowError on SQLite) instead of finding nothing."""
+
+    def _check_values(self, value):
+        pk = self.queryset.model._meta.get_field(self.to_field_name or
+                                                 self.queryset.model._meta.pk.name)
+        if isinstance(pk, models.IntegerField):
+            for v in value:
+                try:
+                    number = int(str(v))
+                except ValueError:
+                    continue  # not a number: refused by Django's own check
+                if abs(number) > BIGGEST_ID:
+                    raise ValidationError(self.error_messages["invalid_pk_value"],
+                                          code="invalid_pk_value", params={"pk": v})
+        return super()._check_values(value)
 
 
 class ModelForm(forms.ModelForm):
@@ -21,6 +44,23 @@ class ModelForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
+            if type(field) is forms.ModelMultipleChoiceField:
+                field.__class__ = ModelMultipleChoiceField
+
+    def validate_unique(self):
+        """Also check the constraints on fields the form sets itself (the service, the
+        course): a second volunteer of the same name is refused with a message, not by
+        the database."""
+        super().validate_unique()
+        exclude = self._get_validation_exclusions()
+        context = {f.name for f in self.instance._meta.fields
+                   if f.is_relation and f.name in exclude and f.name not in self.fields
+                   and getattr(self.instance, f.attname) is not None}
+        if context and not self._errors:
+            try:
+                self.instance.validate_constraints(exclude=exclude - context)
+            except ValidationError as e:
+                self._update_errors(e)
 
     def _update_errors(self, errors):
         if hasattr(errors, "error_dict"):

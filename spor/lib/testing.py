@@ -11,11 +11,15 @@ import io
 import os
 import shutil
 import tempfile
+import threading
+import unittest
 from pathlib import Path
 
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import CommandError, call_command
-from django.test import TestCase
+from django.db import connection
+from django.test import Client as Browser
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from spor.accounts.models import Service, Team, User
@@ -97,6 +101,45 @@ class PersonaTestCase(Personas, TestCase):
 
     def url(self, name, *args):
         return reverse(name, args=args)
+
+
+def at_once(*calls):
+    """Run each call in its own thread, with its own database connection, released
+    together; return what each returned (or the exception it raised), in order."""
+    start = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(n, call):
+        try:
+            start.wait()
+            results[n] = call()
+        except Exception as e:  # noqa: BLE001 - handed back to the test
+            results[n] = e
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@unittest.skipUnless(os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                     "row locks are tested on PostgreSQL (SQLite runs one writer at a time)")
+class RaceTestCase(Personas, TransactionTestCase):
+    """The personas, committed, for requests made at the same moment from threads."""
+
+    def setUp(self):
+        type(self).setUpTestData()
+
+    def poster(self, user, path, data=None, **extra):
+        """A logged-in browser's POST, ready to be made by `at_once`."""
+        browser = Browser()
+        if user is not None:
+            browser.force_login(user)
+        return lambda: browser.post(path, data or {}, **extra)
 
 
 class BrowserTestCase(StaticLiveServerTestCase):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -370,19 +370,24 @@ def norms_edit(request, instrument):
     queryset = own if own.exists() else Norm.objects.filter(service=None, instrument=instrument)
     formset = NormFormSet(request.POST or None, queryset=queryset)
     if request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            copying = not own.exists()
-            keep = []
-            for form in formset.forms:
-                if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                    continue
-                norm = form.save(commit=False)
-                if copying:
-                    norm.pk = None
-                norm.service, norm.instrument = service, instrument
-                norm.save()
-                keep.append(norm.pk)
-            own.exclude(pk__in=keep).delete()
+        try:
+            with transaction.atomic():
+                copying = not own.exists()
+                keep = []
+                for form in formset.forms:
+                    if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                        continue
+                    norm = form.save(commit=False)
+                    if copying:
+                        norm.pk = None
+                    norm.service, norm.instrument = service, instrument
+                    norm.save()
+                    keep.append(norm.pk)
+                own.exclude(pk__in=keep).delete()
+        except IntegrityError:  # a page from before the norms were saved by someone else
+            messages.error(request, _("The norms were changed meanwhile. Here they are as "
+                                      "they are now: make your change again."))
+            return redirect("fit_norms", instrument=instrument)
         messages.success(request, _("Saved."))
         return redirect("fit_settings")
     return render(request, "measures/norms.html", {

@@ -26,6 +26,7 @@ from spor.accounts.models import Team, may_see_clients, works_in
 from spor.audit.models import AccessRecord
 from spor.lib.dates import today
 from spor.lib.phone import clean_phone, format_phone
+from spor.lib.pseudonyms import validate_pseudonym
 
 # The service of the annual report never says it, and neither does its page (see
 # DESIGN.md, "Words").
@@ -207,6 +208,7 @@ class TalkRequest(models.Model):
                                 related_name="talk_requests")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     nickname = models.CharField(_("what should we call you?"), max_length=40,
+                                validators=[validate_pseudonym],
                                 help_text=_("Your first name or any nickname. It does not "
                                             "have to be your real name."))
     age = models.PositiveSmallIntegerField(

@@ -28,6 +28,7 @@ from ninja.security import HttpBearer
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from spor.audit.models import AccessLog, log_access
+from spor.lib.busy import RETRY_AFTER_SECONDS, is_busy
 from spor.lib.ratelimit import hit, over_limit
 from spor.tracking import ors
 from spor.tracking.models import (
@@ -103,7 +104,9 @@ class FieldError(Schema):
 
 
 Error.model_rebuild()
-ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error, 429: Error}
+# 503: the server's database is busy (with Retry-After); nothing was stored.
+ERRORS = {400: Error, 401: Error, 404: Error, 409: Error, 422: Error, 429: Error,
+          503: Error}
 
 
 # Authentication and rate limits --------------------------------------------------------
@@ -189,6 +192,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
+    if is_busy(exc):
+        return _respond(request, 503, error_body(
+            "The server's database is busy; nothing was stored. Send the request again "
+            "after Retry-After seconds."), {"Retry-After": str(RETRY_AFTER_SECONDS)})
     logger.exception("API error on %s %s", request.method, request.path)
     return _respond(request, 500, error_body("Server error. It has been logged; try again "
                                              "later."))

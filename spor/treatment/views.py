@@ -146,11 +146,21 @@ def decision(request, course):
 
 
 def _course_subform(request, course, form_class, instance, what, title, initial=None):
-    form = form_class(request.POST or None, instance=instance, course=course, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    obj = None
+    if request.method != "POST":
+        form = form_class(instance=instance, course=course, initial=initial)
+    else:
         with transaction.atomic():
-            obj = form.save()
-            log_access(request.user, course.client, what, P.REGISTRATION)
+            # Rules that count the course's sessions (the anonymous-session limit) are
+            # checked under a lock on the course: two clinicians registering the last
+            # session at the same moment cannot both pass.
+            course = Course.objects.select_for_update(of=("self",)).select_related(
+                "client__service").get(pk=course.pk)
+            form = form_class(request.POST, instance=instance, course=course, initial=initial)
+            obj = form.save() if form.is_valid() else None
+            if obj is not None:
+                log_access(request.user, course.client, what, P.REGISTRATION)
+    if obj is not None:
         if isinstance(obj, Session) and Course.objects.with_session_counts().get(
                 pk=course.pk).decision_due:
             messages.success(request, _("Saved."))

@@ -1,0 +1,60 @@
+"""A form sent twice is acted on once (spor.lib.once)."""
+
+import re
+
+from django.urls import reverse
+
+from spor.audit.models import SentForm
+from spor.clients.models import Client
+from spor.lib.testing import PersonaTestCase
+from spor.programmes.models import Volunteer
+
+
+def token_of(page) -> str:
+    return re.search(r'name="form_token" value="([^"]+)"', page.content.decode())[1]
+
+
+class SentTwiceTests(PersonaTestCase):
+    def new_contact(self, **fields):
+        return {"pseudonym": "Kiwi", "birth_year": "2010", "gender": "female",
+                "team": self.team_a.pk, "start_date": "2026-01-05", "referral": "self",
+                "main_substance": "cannabis", **fields}
+
+    def test_a_double_click_on_new_anonymous_contact_makes_one_young_person(self):
+        self.login(self.alice)
+        token = token_of(self.client.get(reverse("client_new_anonymous")))
+        first = self.client.post(reverse("client_new_anonymous"),
+                                 self.new_contact(form_token=token))
+        again = self.client.post(reverse("client_new_anonymous"),
+                                 self.new_contact(form_token=token), follow=True)
+        kiwi = Client.objects.get(pseudonym="Kiwi")
+        self.assertEqual(first["Location"], reverse("client_detail", args=[kiwi.pk]))
+        self.assertRedirects(again, first["Location"])
+        self.assertContains(again, "allerede sendt")
+
+    def test_a_refused_form_may_be_sent_again_with_the_same_token(self):
+        self.login(self.alice)
+        token = token_of(self.client.get(reverse("client_new_anonymous")))
+        refused = self.client.post(reverse("client_new_anonymous"),
+                                   self.new_contact(birth_year="1800", form_token=token))
+        self.assertEqual(refused.status_code, 200)
+        self.assertFalse(SentForm.objects.exists())
+        self.client.post(reverse("client_new_anonymous"), self.new_contact(form_token=token))
+        self.assertEqual(Client.objects.filter(pseudonym="Kiwi").count(), 1)
+
+    def test_a_token_is_only_good_for_the_user_who_got_it(self):
+        self.login(self.alice)
+        token = token_of(self.client.get(reverse("client_new_anonymous")))
+        self.client.post(reverse("client_new_anonymous"), self.new_contact(form_token=token))
+        self.login(self.carl)
+        self.client.post(reverse("client_new_anonymous"),
+                         self.new_contact(pseudonym="Luna", form_token=token))
+        self.assertTrue(Client.objects.filter(pseudonym="Luna").exists())
+
+    def test_a_second_volunteer_of_the_same_name_is_refused_by_name(self):
+        Volunteer.objects.create(service=self.service, name="Anna")
+        from spor.programmes.forms import VolunteerForm
+
+        form = VolunteerForm({"name": "Anna", "active": "on"}, service=self.service)
+        self.assertFalse(form.is_valid())
+        self.assertEqual(Volunteer.objects.filter(name="Anna").count(), 1)
