@@ -142,8 +142,8 @@ def row_counts():
     tables = sorted(m._meta.db_table for m in apps.get_models(include_auto_created=True)
                     if not LOG_TABLES.fullmatch(m._meta.db_table))
     with connection.cursor() as cursor:
-        cursor.execute(" union all ".join(  # noqa: S608 - table names of the models
-            f"select '{t}', count(*) from {t}" for t in tables))
+        cursor.execute(" union all ".join(
+            f"select '{t}', count(*) from {t}" for t in tables))  # noqa: S608 - model tables
         return dict(cursor.fetchall())
 
 
@@ -260,8 +260,8 @@ class FuzzTests(TestCase):
                         self.post(user, action, {**fields, name: HOSTILE["10^26"]},
                                   f"10^26 in {name}")
         print(f"\nfuzz: {len(forms)} forms, {len(HOSTILE) + 2} payloads in every field at "
-              f"once and 10^26 in each number or choice alone, {self.posts} posts, {len(self.failures)} "
-              "failures, " f"{time.monotonic() - started:.0f} s")
+              f"once and 10^26 in each number or choice alone, {self.posts} posts, "
+              f"{len(self.failures)} failures, {time.monotonic() - started:.0f} s")
         self.assertEqual(self.failures, {}, "\n".join(f"{k}: {v}" for k, v in
                                                        self.failures.items()))
         self.assertGreater(len(forms), 20)

@@ -50,7 +50,8 @@ def free_port() -> int:
 
 def call(url, body, token=None):
     """(status, headers, body) of one JSON POST; never raises on an HTTP status."""
-    request = urllib.request.Request(url,  # noqa: S310 - http to the test server json.dumps(body).encode(), method="POST", headers={
+    request = urllib.request.Request(  # noqa: S310 - http to the test server
+        url, json.dumps(body).encode(), method="POST", headers={
         "Content-Type": "application/json",
         **({"Authorization": f"Bearer {token}"} if token else {})})
     try:
