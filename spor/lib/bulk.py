@@ -45,7 +45,9 @@ def insert(model, rows) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             json = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The driver's own cursor copies; Django's errors (IntegrityError…) as usual.
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     values = []
                     for f in fields:

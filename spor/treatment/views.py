@@ -123,14 +123,23 @@ def course_edit(request, course):
 def decision(request, course):
     """Record what was decided with the young person when the anonymous sessions ran out."""
     course = get_course_for_user(request.user, course)
-    form = DecisionForm(request.POST or None, instance=course)
-    if request.method == "POST" and form.is_valid():
+    form = DecisionForm(instance=course)
+    decided = False
+    if request.method == "POST":
         with transaction.atomic():
-            course = form.save(commit=False)
-            course.decided_at, course.decided_by = timezone.now(), request.user
-            course.save()
-            log_access(request.user, course.client, gettext_noop("Anonymous decision"),
-                       P.REGISTRATION)
+            # Under the lock a session registration takes: a decision and another session
+            # registered at the same moment cannot both pass the session limit.
+            course = Course.objects.select_for_update(of=("self",)).select_related(
+                "client__service").get(pk=course.pk)
+            form = DecisionForm(request.POST, instance=course)
+            decided = form.is_valid()
+            if decided:
+                course = form.save(commit=False)
+                course.decided_at, course.decided_by = timezone.now(), request.user
+                course.save()
+                log_access(request.user, course.client, gettext_noop("Anonymous decision"),
+                           P.REGISTRATION)
+    if decided:
         messages.success(request, _("The decision is recorded."))
         if course.decision == Course.Decision.ENROL:
             return redirect("client_convert", client=course.client_id)
