@@ -9,6 +9,7 @@ the whole request back.
 """
 
 import datetime
+import re
 import secrets
 
 from django import template
@@ -21,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 FIELD = "form_token"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 KEPT = datetime.timedelta(days=1)
 register = template.Library()
@@ -43,7 +45,10 @@ def _token(request) -> str:
     # while it arrives): the body is not read here either.
     if getattr(view, "csrf_exempt", False):
         return ""
-    return request.POST.get(FIELD, "")[:40]
+    token = request.POST.get(FIELD, "")
+    # Only what form_token() makes is claimed: anything else (a NUL, which PostgreSQL
+    # cannot store, or any other made-up value) is no token.
+    return token if TOKEN.fullmatch(token) else ""
 
 
 class OnceMiddleware:
