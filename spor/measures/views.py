@@ -117,7 +117,9 @@ def paper(request, session):
     definition = instruments.REGISTRY.get(code)
     if definition is None or not definition.is_session_measure:
         raise Http404
-    rater = request.POST.get("rater") or request.GET.get("rater") or Rating.Rater.CLIENT
+    rater = request.POST.get("rater") or request.GET.get("rater")
+    if rater not in Rating.Rater.values:  # the form names a wrong one; never a query with it
+        rater = Rating.Rater.CLIENT
     existing = Rating.objects.filter(session=session, instrument=code, rater=rater).first()
     if request.method == "POST" and "delete" in request.POST:
         if existing is not None:
