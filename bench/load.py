@@ -1,0 +1,283 @@
+"""`spor serve` under load: a page mix at 10, 25 and 50 concurrent users, then the
+saturation throughput of the mix against a trivial logged-in page, in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/load_bench .venv/bin/python bench/load.py
+    ... bench/load.py --users 10,25 --seconds 20 --saturation-seconds 10 --courses 100
+
+The database gets the demo and a service of `--courses` active courses (500) of
+`--sessions` (20) attended sessions rated ORS and SRS, all in the caseload of one team
+leader (made once; a second run reuses them). The server is `spor serve` (gunicorn, its
+default workers and threads unless SPOR_WORKERS/SPOR_THREADS are set) on `--port`, with
+two-factor login off and the leader's sessions made beforehand, so that the numbers are
+the pages', not the login's (bench/login.py measures that).
+
+Each simulated user takes the next page of the mix (the leader's caseload, the team
+caseload, a client page, the session form and its POST, a session's ratings page, the
+FIT overview, the statistics page), then pauses 1 to 3 seconds as people do. Prints per
+level the throughput, p50/p95/p99 and errors (any answer but the expected one), and per
+page at the highest level. Then, with no pauses, as many requests as `--saturate` users
+get answered, first of a trivial logged-in page, then of the mix. Target: 0 errors, p95 at
+50 users at most 200 ms, the mix's saturation throughput at least 1/5 of the trivial
+page's. The load runs on the same machine as the server: it takes some of its cores.
+"""
+
+import argparse
+import http.client
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# One folder for the keys of the demo's encrypted data, shared by this script and the
+# server, kept between runs that reuse the database.
+os.environ.setdefault("SPOR_DATA_DIR", str(Path(tempfile.gettempdir()) / "spor-load-bench"))
+Path(os.environ["SPOR_DATA_DIR"]).mkdir(exist_ok=True)
+os.environ["SPOR_REQUIRE_2FA"] = "0"
+sys.path.insert(0, str(HERE))
+
+BENCH_SERVICE = "Load bench"
+TOKEN = re.compile(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"')
+
+
+def prepare(courses: int, sessions: int) -> dict:
+    """The demo and the bench service (made once), and what the users need: the leader's
+    session cookies and the pages' addresses."""
+    from fit_pages import courses as make_courses  # sets Django up: first
+
+    # isort: split
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client as Browser
+    from django.urls import reverse
+
+    from spor.accounts.models import Service, Team, User
+    from spor.lib.dates import today
+    from spor.measures import state
+    from spor.treatment.models import Course, Session
+
+    call_command("migrate", verbosity=0)
+    call_command("demo", no_server=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    service = Service.objects.filter(name=BENCH_SERVICE).first()
+    if service is None:
+        began = time.perf_counter()
+        service = Service.objects.create(name=BENCH_SERVICE)
+        team = Team.objects.create(service=service, name="Team")
+        leader = User.objects.create_user(f"loadleader{service.pk}", role="leader",
+                                          service=service)
+        leader.teams.set([team])
+        make_courses(service, team, leader, courses, sessions)
+        state.refresh_services([service.pk])
+        print(f"made {courses} courses x {sessions} rated sessions in "
+              f"{time.perf_counter() - began:.0f} s")
+    leader = User.objects.filter(service=service, role="leader").first()
+    active = list(Course.objects.filter(client__service=service, end_date__isnull=True)
+                  .select_related("client").order_by("pk"))
+    print(f"bench service: {len(active)} active courses in the leader's caseload")
+    pages = []
+    for course in active[:50]:
+        session = Session.objects.filter(course=course).order_by("-date").first()
+        pages.append({
+            "caseload": reverse("caseload"),
+            "team caseload": reverse("caseload") + "?scope=team",
+            "client page": reverse("client_detail", args=[course.client.pk]),
+            "session form": reverse("session_new", args=[course.pk]),
+            "ratings page": reverse("fit_session", args=[session.pk]),
+            "FIT overview": reverse("fit_overview"),
+            "statistics page": reverse("statistics") + f"?year={today().year - 1}",
+        })
+    cookies = []
+    for _ in range(64):
+        browser = Browser()
+        browser.force_login(leader)
+        cookies.append(browser.cookies[settings.SESSION_COOKIE_NAME].value)
+    return {"pages": pages, "cookies": cookies, "trivial": reverse("talk_request_count"),
+            "secret": settings.SECRET_KEY, "data_key": settings.SPOR_DATA_KEY}
+
+
+class User:
+    """One person at a browser: a connection of their own (kept alive) and a session."""
+
+    def __init__(self, port, cookie, pages):
+        self.port, self.pages = port, pages
+        self.cookies = {"sessionid": cookie}
+        self.connection = None
+
+    def request(self, method, path, body=None):
+        headers = {"X-Forwarded-Proto": "https", "Host": f"127.0.0.1:{self.port}",
+                   "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers.update({"Content-Type": "application/x-www-form-urlencoded",
+                            "Origin": f"https://127.0.0.1:{self.port}"})
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                             timeout=60)
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                content = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed a kept-alive connection: open a new one, once.
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";")[0]
+        return response.status, content.decode("utf-8", "replace")
+
+    def visit(self, page, urls, record):
+        """One page of the mix; the session form is its GET, then its POST."""
+        from spor.lib.dates import today
+
+        began = time.perf_counter()
+        try:
+            if page == "session form POST":
+                status, body = self.request("GET", urls["session form"])
+                tokens = dict(TOKEN.findall(body))
+                form = urllib.parse.urlencode({
+                    **tokens, "date": today().isoformat(),
+                    "kind": "individual", "attendance": "attended", "duration_min": "45"})
+                began = time.perf_counter()  # the POST alone
+                status, body = self.request("POST", urls["session form"], form)
+                ok = status == 302
+            else:
+                status, body = self.request("GET", urls.get(page, page))
+                ok = status == 200
+        except Exception as e:  # noqa: BLE001 (counted as an error, named)
+            status, ok, body = repr(e), False, ""
+        record(page, time.perf_counter() - began, ok, status)
+
+
+MIX = ["caseload", "team caseload", "client page", "session form", "session form POST",
+       "ratings page", "FIT overview", "statistics page"]
+
+
+def run_level(port, ctx, users, seconds, pause, mix=MIX):
+    """Each user visits pages of the mix in turn (from a random start) for `seconds`."""
+    results, lock = [], threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def record(page, elapsed, ok, status):
+        with lock:
+            results.append((page, elapsed, ok, status))
+
+    def person(i):
+        rng = random.Random(i)  # noqa: S311 (timing only)
+        user = User(port, ctx["cookies"][i % len(ctx["cookies"])], ctx["pages"])
+        urls = ctx["pages"][i % len(ctx["pages"])]
+        k = rng.randrange(len(mix))
+        time.sleep(rng.uniform(0, pause[1]))  # people do not all arrive at once
+        while time.monotonic() < stop:
+            user.visit(mix[k % len(mix)], urls, record)
+            k += 1
+            if pause[1]:
+                time.sleep(rng.uniform(*pause))
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(users)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.monotonic() - began
+
+
+def percentiles(times):
+    if not times:
+        return 0, 0, 0
+    if len(times) == 1:
+        return (times[0] * 1000,) * 3
+    q = statistics.quantiles(times, n=100, method="inclusive")
+    return q[49] * 1000, q[94] * 1000, q[98] * 1000
+
+
+def summary(label, results, seconds):
+    times = [r[1] for r in results]
+    errors = [r for r in results if not r[2]]
+    p50, p95, p99 = percentiles(times)
+    print(f"{label:22} {len(results) / seconds:7.1f} req/s  p50 {p50:6.0f} ms  "
+          f"p95 {p95:6.0f} ms  p99 {p99:6.0f} ms  errors {len(errors)} of {len(results)}")
+    for page, _elapsed, _ok, status in errors[:5]:
+        print(f"    error: {page}: {status}")
+
+
+def serve(port, ctx):
+    env = {**os.environ, "DEBUG": "false", "SPOR_HTTPS": "true", "SECRET_KEY": ctx["secret"],
+           "SPOR_DATA_KEY": ctx["data_key"], "ALLOWED_HOSTS": "127.0.0.1",
+           "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60")}
+    log = open(Path(os.environ["SPOR_DATA_DIR"]) / "serve.log", "w")  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "spor", "serve", "--bind",  # noqa: S603
+                               f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    for _ in range(120):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            sys.exit(f"spor serve stopped; see {log.name}")
+        time.sleep(0.5)
+    server.terminate()
+    sys.exit(f"spor serve did not answer; see {log.name}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", default="10,25,50", help="concurrent users per level")
+    parser.add_argument("--seconds", type=float, default=60, help="length of each level")
+    parser.add_argument("--saturate", type=int, default=10,
+                        help="users without pauses for the saturation throughput")
+    parser.add_argument("--saturation-seconds", type=float, default=30)
+    parser.add_argument("--courses", type=int, default=500)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+
+    ctx = prepare(args.courses, args.sessions)
+    from django.db import connection
+
+    print(f"database: {connection.vendor}; load average before: {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores (the load runs on the same machine)")
+    connection.close()
+    server = serve(args.port, ctx)
+    try:
+        warm, _ = run_level(args.port, ctx, 4, 5, (0, 0))  # every worker's first requests
+        for users in [int(n) for n in args.users.split(",")]:
+            results, seconds = run_level(args.port, ctx, users, args.seconds, (1, 3))
+            summary(f"{users} users", results, seconds)
+        print("per page at the last level:")
+        for page in MIX:
+            found = [r for r in results if r[0] == page]
+            summary(f"  {page}", found, seconds)
+        print(f"saturation, {args.saturate} users without pauses:")
+        trivial, t_seconds = run_level(args.port, ctx, args.saturate, args.saturation_seconds,
+                                       (0, 0), mix=[ctx["trivial"]])
+        summary("  trivial page", trivial, t_seconds)
+        mixed, m_seconds = run_level(args.port, ctx, args.saturate, args.saturation_seconds,
+                                     (0, 0))
+        summary("  page mix", mixed, m_seconds)
+        ratio = (len(mixed) / m_seconds) / (len(trivial) / t_seconds)
+        print(f"  the mix's throughput is {ratio:.2f} of the trivial page's (target: 0.20)")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
+if __name__ == "__main__":
+    main()
