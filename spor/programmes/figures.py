@@ -42,8 +42,12 @@ def _of(service, path: str = "service") -> Q:
     return Q() if service is None else Q(**{path: service})
 
 
-def _year(year: int, as_of: datetime.date | None):
-    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+def whole_year(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def _cut(start: datetime.date, end: datetime.date, as_of: datetime.date | None):
+    """The period up to `as_of` (default: today): what has not happened is not missing."""
     return start, min(end, as_of or today())
 
 
@@ -52,21 +56,27 @@ def _choice_items():
 
 
 def parent_courses_year(service, year: int, as_of: datetime.date | None = None) -> dict:
-    """Parent courses of a year, in the shape of the statistics' "parent_courses" section.
+    return parent_courses_in(service, *whole_year(year), as_of=as_of)
 
-    - courses: parent courses that ended in the year (end date = the last evening, the
-      follow-up evening included), as every course in the statistics counts in the year it
-      ended; participants: the participants of those courses.
-    - followup_3m / followup_1y: the surveys that fell due in the year (up to `as_of`):
+
+def parent_courses_in(service, start: datetime.date, end: datetime.date,
+                      as_of: datetime.date | None = None) -> dict:
+    """Parent courses of a period (from `start` to `end`, both included), in the shape of
+    the statistics' "parent_courses" section.
+
+    - courses: parent courses that ended in the period (end date = the last evening, the
+      follow-up evening included), as every course in the statistics counts in the period
+      it ended; participants: the participants of those courses.
+    - followup_3m / followup_1y: the surveys that fell due in the period (up to `as_of`):
       "due" surveys, how many were "answered", and for each question a count per answer
       plus "not_answered" — a survey nobody answered (still open or closed without an
       answer) and a question left empty both count there, never as "dont_know". Each
-      survey is counted once, in the year it fell due; the 1-year surveys of a year are
+      survey is counted once, in the period it fell due; the 1-year surveys of a year are
       thus those of the courses that ended the year before.
 
     Three queries.
     """
-    courses = ParentCourse.objects.filter(_of(service)).ended_in(year)
+    courses = ParentCourse.objects.filter(_of(service)).ended_between(start, end)
     result = {
         "courses": courses.count(),
         "participants": ParentParticipant.objects.filter(course__in=courses).count(),
@@ -76,7 +86,7 @@ def parent_courses_year(service, year: int, as_of: datetime.date | None = None) 
              for item in items}
     sections = {when: {"due": 0, "answered": 0, **{k: dict(v) for k, v in empty.items()}}
                 for when in ParentFollowup.MONTHS}
-    start, end = _year(year, as_of)
+    start, end = _cut(start, end, as_of)
     rows = (ParentFollowup.objects
             .filter(_of(service, "participant__course__service"), due_date__gte=start,
                     due_date__lte=end)
@@ -106,10 +116,16 @@ def weekdays(first: datetime.date, last: datetime.date) -> int:
 
 
 def day_team_year(service, year: int, as_of: datetime.date | None = None) -> dict:
-    """Places used, attendance, teaching and exams of the day team in a year.
+    return day_team_in(service, *whole_year(year), as_of=as_of)
 
-    - places: the capacity; young_people: distinct young people with a place in the year;
-      started / ended: places that began or ended in it.
+
+def day_team_in(service, start: datetime.date, end: datetime.date,
+                as_of: datetime.date | None = None) -> dict:
+    """Places used, attendance, teaching and exams of the day team in a period (a year or
+    any other, both ends included).
+
+    - places: the capacity; young_people: distinct young people with a place in the
+      period; started / ended: places that began or ended in it.
     - place_days: weekdays (Monday–Friday, holidays not taken out) with a place, up to
       `as_of`; place_days_available: capacity × those weekdays; occupancy_percent.
     - attendance: registered days per status and the share present (of registered days).
@@ -119,7 +135,7 @@ def day_team_year(service, year: int, as_of: datetime.date | None = None) -> dic
 
     Five queries.
     """
-    start, end = _year(year, as_of)
+    start, end = _cut(start, end, as_of)
     enrolments = list(DayTeamEnrolment.objects.filter(_of(service, "client__service"))
                       .overlapping(start, end)
                       .values_list("client_id", "start_date", "end_date"))
@@ -201,10 +217,15 @@ def outreach_totals(contacts) -> dict:
 
 
 def outreach_year(service, year: int) -> dict:
-    """Outreach contacts of a year: how many, young people and families reached, referrals
-    to the service and to other municipal help, hours, staff and volunteer turns (one per
-    person per contact), in total and per kind of place. Four queries."""
-    contacts = OutreachContact.objects.filter(_of(service), date__year=year)
+    return outreach_in(service, *whole_year(year))
+
+
+def outreach_in(service, start: datetime.date, end: datetime.date) -> dict:
+    """Outreach contacts of a period (both ends included): how many, young people and
+    families reached, referrals to the service and to other municipal help, hours, staff
+    and volunteer turns (one per person per contact), in total and per kind of place. Four
+    queries."""
+    contacts = OutreachContact.objects.filter(_of(service), date__gte=start, date__lte=end)
     return outreach_totals(contacts)
 
 

@@ -22,11 +22,11 @@ RULES = [
                  "counts as unknown."),
     gettext_noop("Sessions and other activity count in the year they took place; only "
                  "attended sessions count by kind."),
-    gettext_noop("Cells with fewer persons than the threshold are suppressed (null, with "
-                 "\"suppressed\": true beside them), and further cells are suppressed where a "
-                 "suppressed cell could otherwise be recomputed from totals or other cells. "
-                 "Counts of activity (sessions) are not counts of persons and are not "
-                 "suppressed."),
+    gettext_noop("A cell counting fewer persons than the threshold, but more than none, is "
+                 "hidden and shown as a dash, and further cells are hidden where a hidden "
+                 "one could otherwise be worked out from totals or other cells. Counts of "
+                 "activity (sessions, contacts, place days) are not counts of persons and "
+                 "are never hidden."),
     gettext_noop("FIT: the year's courses with at least one ORS or CORS by the young person, "
                  "classed by the change from the first to the last rating against the norm "
                  "for the young person's age (reliable change; recovered when the total also "
@@ -34,9 +34,8 @@ RULES = [
     gettext_noop("A parent course counts in the year it ended; a follow-up survey counts in "
                  "the year it fell due, and a survey or question not answered counts as not "
                  "answered, never as don't know."),
-    gettext_noop("Parent courses, day team and outreach cover the calendar year of the whole "
-                 "service (of every service in a national report), whichever team or period "
-                 "is chosen."),
+    gettext_noop("Parent courses, day team and outreach cover the chosen period for the whole "
+                 "service (every service in a national report), whichever team is chosen."),
 ]
 
 # The FIT section's parts of the courses with an ORS: the change classes, then the courses
@@ -74,12 +73,17 @@ class Scope:
         return sessions
 
     def previous(self):
-        def shift(day):
+        """The same dates as many whole years earlier as it takes not to overlap the
+        period: the year before a year, 2009–2011 before 2012–2014."""
+        def shift(day, years):
             try:
-                return day.replace(year=day.year - 1)
+                return day.replace(year=day.year - years)
             except ValueError:  # 29 February
-                return day.replace(year=day.year - 1, day=28)
-        return shift(self.start), shift(self.end)
+                return day.replace(year=day.year - years, day=28)
+        years = 1
+        while shift(self.end, years) >= self.start:
+            years += 1
+        return shift(self.start, years), shift(self.end, years)
 
 
 def build(scope: Scope, threshold: int, national=None) -> dict:
@@ -104,10 +108,10 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "sessions": {name: fmt.activity(table) for name, table
                      in sections.session_tables(session_values).items()},
         "fit": fit_section(scope, fmt),
-        "parent_courses": fmt.parent_courses(figures.parent_courses_year(
-            scope.service, scope.year)),
-        "day_team": fmt.day_team(figures.day_team_year(scope.service, scope.year)),
-        "outreach": numbers(figures.outreach_year(scope.service, scope.year)),
+        "parent_courses": fmt.parent_courses(figures.parent_courses_in(
+            scope.service, scope.start, scope.end)),
+        "day_team": fmt.day_team(figures.day_team_in(scope.service, scope.start, scope.end)),
+        "outreach": numbers(figures.outreach_in(scope.service, scope.start, scope.end)),
         "national_comparison": national_comparison(national, outcome["all"], fmt),
         "rules": RULES,
     }

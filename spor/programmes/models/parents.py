@@ -50,6 +50,9 @@ class ParentCourseQuerySet(models.QuerySet):
     def ended_in(self, year: int) -> "ParentCourseQuerySet":
         return self.filter(end_date__year=year)
 
+    def ended_between(self, start, end) -> "ParentCourseQuerySet":
+        return self.filter(end_date__gte=start, end_date__lte=end)
+
     def with_counts(self) -> "ParentCourseQuerySet":
         return self.annotate(
             n_participants=_count(ParentParticipant.objects.filter(course=OuterRef("pk")),

@@ -263,7 +263,7 @@ class ReportCommandTests(DesignedDataTests):
 
         for args, message in [(["--service", "Ukendt"], "--service"),
                               (["--threshold", "2"], "--threshold"),
-                              (["--from", "2014-13-01", "--to", "2014-12-31"], "--from/--to")]:
+                              (["--from", "2014-13-01", "--to", "2014-12-31"], "--from")]:
             with self.assertRaisesMessage(CommandError, message):
                 call_command("report", "--year", "2014", *args, stdout=io.StringIO())
 

@@ -11,11 +11,13 @@ from spor.reports.build import make_report
 FORMATS = ["json", "csv", "xlsx", "html", "pdf"]
 
 
-def date(value):
+def date(option, value):
+    if not value:
+        return None
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--from/--to: {value!r} is not a date as YYYY-MM-DD") from None
+        raise CommandError(f"{option}: {value!r} is not a date as YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -23,7 +25,8 @@ class Command(BaseCommand):
             "it ended. Small cells are suppressed in every format.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--year", type=int,
+                            help="The year (default with --from and --to: the year of --to)")
         parser.add_argument("--format", choices=FORMATS, default="json")
         parser.add_argument("--service", help="Name of one service (default: all services)")
         parser.add_argument("--team", help="Name of one team of the service")
@@ -37,15 +40,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, format, service, team, start, end, compare, threshold,
                output, **options):
+        start, end = date("--from", start), date("--to", end)
+        if year is None:
+            if not (start and end):
+                raise CommandError("--year: give a year, or a period with both --from and --to")
+            year = end.year
         if not 1900 <= year <= 2200:
             raise CommandError(f"--year: {year} is not a year")
         if threshold is not None and threshold < 3:
             raise CommandError("--threshold: must be at least 3")
         chosen = self.service(service)
         chosen_team = self.team(chosen, team)
-        start, end = date(start) if start else None, date(end) if end else None
-        if start and end and start > end:
-            raise CommandError("--from: must not be after --to")
+        first, last = start or datetime.date(year, 1, 1), end or datetime.date(year, 12, 31)
+        if first > last:
+            raise CommandError(f"--from: {first} is after the end of the period, {last}")
         with translation.override("da"):
             doc = make_report(year, chosen, chosen_team, start, end, threshold)
             other = (make_report(compare, chosen, chosen_team, threshold=threshold)
