@@ -5,7 +5,7 @@ TEAMS = [
     ("counselling", "Rådgivning og behandling", Team.Kind.COUNSELLING),
     ("day_team", "Dagteam", Team.Kind.DAY_TEAM),
     ("parents", "Forældreaftener", Team.Kind.PARENTS),
-    ("outreach", "Streetwalking", Team.Kind.OUTREACH),
+    ("outreach", "Opsøgende team", Team.Kind.OUTREACH),
 ]
 
 # username, first name, last name, role, teams

@@ -98,6 +98,11 @@ def populate(ctx, clients=150):
     Through.objects.bulk_create([Through(session_id=s.pk, user_id=u.pk) for s, u in staff_links])
 
 
+# The municipality's caseworkers that the demo's young people have (a name, not the
+# word "Sagsbehandler": the relation already says what they are).
+CASEWORKERS = ["Birthe Kragh", "Jonas Lind", "Marianne Østergaard", "Rasmus Holt"]
+
+
 def _client(ctx, i, anonymous, age, gender, start, team):
     rng = ctx.rng
     birth_year = start.year - age
@@ -122,7 +127,8 @@ def _client(ctx, i, anonymous, age, gender, start, team):
     if client.age_on(start) >= 15:
         Consent.objects.create(client=client, given_by="client", given_on=start)
     if rng.random() < 0.3:
-        Relative.objects.create(client=client, kind="caseworker", name="Sagsbehandler",
+        Relative.objects.create(client=client, kind="caseworker",
+                                name=CASEWORKERS[i % len(CASEWORKERS)],
                                 organisation="Familierådgivningen")
     return client
 
@@ -136,8 +142,7 @@ def _session_kind(ctx, course, n):
         return ctx.pick({"family": 60, "individual": 30, "network": 10})
     if n == 0:
         return "individual"
-    return ctx.pick({"individual": 70, "family": 10, "network": 7, "partner": 3, "group": 7,
-                     "outreach": 3})
+    return ctx.pick({"individual": 70, "family": 10, "network": 7, "partner": 3, "group": 10})
 
 
 def _goal_status(ctx, course):

@@ -1,4 +1,4 @@
-"""Outreach (streetwalking): counted contacts, the volunteers who go, and who pays.
+"""Outreach work (opsøgende arbejde): counted contacts, the volunteers who go, and who pays.
 
 Outreach is reported to grant givers in numbers only. No contact holds a young person's or
 a family's name: the forms say so, and there is no field where one belongs.

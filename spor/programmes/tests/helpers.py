@@ -35,7 +35,7 @@ class ProgrammePersonas:
         super().setUpTestData()
         cls.team_p = Team.objects.create(service=cls.service, name="Forældreaftener",
                                          kind=Team.Kind.PARENTS)
-        cls.team_o = Team.objects.create(service=cls.service, name="Streetwalking",
+        cls.team_o = Team.objects.create(service=cls.service, name="Opsøgende team",
                                          kind=Team.Kind.OUTREACH)
         cls.carl.teams.add(cls.team_p)
         cls.alice.teams.add(cls.team_o)
