@@ -289,7 +289,7 @@ def rate(request, token):
               for s in definition.scales]
     return render(request, "measures/rate.html", {
         "definition": definition, "scales": scales, "rater": invite.rater,
-        "errors": errors, "texts": {
+        "service": client.service, "errors": errors, "texts": {
             "unset": _("No mark yet"), "value": _("%(value)s of 10"),
             "missing": _("Put a mark on every line before you send.")}},
         status=400 if errors else 200)

@@ -44,12 +44,18 @@ class SpamChecked(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stamp"].initial = new_stamp()
+        # The page speaks to young people: not Django's formal "This field is required."
+        for field in self.fields.values():
+            field.error_messages["required"] = _("This one is missing – fill it in and "
+                                                 "press the button again.")
 
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
 
     def clean(self):
         data = super().clean()
+        if self.errors:  # the form comes back anyway: one kind message per field is enough
+            return data
         age = stamp_age(self.data.get("stamp", ""))
         if age is None:
             self.add_error(None, _("The form was open for a long time. Please press the "

@@ -305,7 +305,7 @@ def request_convert(request, talk_request):
     if (refused := not_post(request)) is not None:
         return refused
     if talk.status != TalkRequest.Status.NEW:
-        messages.info(request, _("This request is already a contact."))
+        messages.info(request, _("This request is already an anonymous contact."))
         return redirect("talk_request", talk_request=talk.pk)
     try:
         course = talk.convert(request.user)
@@ -313,7 +313,8 @@ def request_convert(request, talk_request):
         messages.error(request, " ".join(e.messages))
         return redirect("talk_request", talk_request=talk.pk)
     if course is None:
-        messages.info(request, _("Someone else made this request a contact a moment ago."))
+        messages.info(request, _("Someone else made this request an anonymous contact a "
+                                 "moment ago."))
         return redirect("talk_request", talk_request=talk.pk)
     log_access(request.user, course.client, gettext_noop("Anonymous contact from a request"),
                P.REGISTRATION)

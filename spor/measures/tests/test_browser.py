@@ -61,6 +61,7 @@ class PhoneRatingTests(Personas, BrowserTestCase):
         self.page.goto(link)
         page = self.page
         self.assertEqual(page.locator("h1").inner_text(), "Hvordan går det? (ORS)")
+        self.assertEqual(page.locator(".asker").inner_text(), "Helsingung spørger dig")
         self.assertEqual(page.locator("nav").count(), 0)
         self.assertNotIn("Ida", page.content())
         page.get_by_role("button", name="Send").click()  # nothing marked yet

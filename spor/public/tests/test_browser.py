@@ -77,7 +77,7 @@ class PhoneTests(BrowserTestCase):
         self.assertEqual(TalkRequest.objects.get().phone, "22334455")
 
         staff = self.counsellor()
-        link = staff.get_by_role("link", name="Henvendelser")
+        link = staff.get_by_role("link", name="Samtaleønsker")
         link.locator(".tag").wait_for()  # the count arrives after the page
         self.assertEqual(link.locator(".tag").inner_text(), "1")
         link.click()
@@ -97,6 +97,19 @@ class PhoneTests(BrowserTestCase):
         course = client.courses.get()
         self.assertIsNone(course.start_date)
         self.assertEqual(course.request_date, TalkRequest.objects.get().request_date)
+
+    def test_an_empty_talk_form_comes_back_with_one_kind_word_per_missing_answer(self):
+        young = self.page
+        self.visit("/ung/helsingung/snak/")
+        young.get_by_label("Hvad vil du kaldes?").fill("")
+        young.get_by_role("button", name="Send").click()  # at once, and empty
+        young.wait_for_load_state()
+        summary = young.locator(".error-summary").inner_text()
+        self.assertIn("Den her mangler lige", summary)
+        self.assertNotIn("påkrævet", young.content())
+        self.assertNotIn("Det gik hurtigt", young.content())
+        self.assertFalse(TalkRequest.objects.exists())
+        self.fits_the_screen(young)
 
     def test_a_shared_photo_shows_on_the_page_once_a_counsellor_approves_it(self):
         young = self.page
@@ -130,7 +143,10 @@ class PhoneTests(BrowserTestCase):
 
         self.visit("/ung/helsingung/")
         young.reload()  # the phone may keep the page for a minute; a reload asks again
-        photo = young.get_by_role("img", name="Havet i dag")
+        # The picture's link reads as its title and what it does.
+        full = young.get_by_role("link", name="Havet i dag (åbn billedet i fuld størrelse)")
+        self.assertTrue(full.get_attribute("href").endswith("/file"))
+        photo = full.get_by_role("img")
         photo.scroll_into_view_if_needed()
         young.wait_for_function(
             "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
