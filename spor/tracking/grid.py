@@ -1,9 +1,11 @@
-"""The week grid of a timeline follow-back interview: one calendar month per substance,
-a row per week, a cell per day, typed from the keyboard.
+"""The week grid of a timeline follow-back interview: the last 30 days (or one calendar
+month) per substance, a row per week, a cell per day, typed from the keyboard.
 
 A cell holds an amount in the grid's unit ("1.5", "1,5"), an amount with a unit ("2 j",
 "3 gs"), 0 or - for not used, ? for not known, + for used with an amount not known, or
-nothing (not asked). Each cell is the clinician's one answer for that day and substance.
+nothing (not asked). Each cell is the clinician's one answer for that day and substance;
+where an app or the import said something else that day, the cell is flagged and the
+interview counts (DiaryEntryQuerySet.marked: the rule the summary and the chart read).
 """
 
 import calendar
@@ -27,6 +29,7 @@ from spor.tracking.models import (
     Unit,
     earliest_day,
 )
+from spor.tracking.summary import WINDOW
 from spor.treatment.models import Substance
 
 # What may follow an amount in a cell; the English and Danish words clinicians type.
@@ -94,11 +97,12 @@ class Cell:
     open: bool = True  # False for days in the future or before birth
     error: str = ""
     others: list = dataclasses.field(default_factory=list)  # app and import entries
+    conflict: bool = False  # the interview and an app or the import disagree
 
 
 @dataclasses.dataclass
 class Week:
-    cells: list  # seven, None outside the month
+    cells: list  # seven, None outside the range
 
     @property
     def number(self) -> int:
@@ -107,7 +111,7 @@ class Week:
 
 @dataclasses.dataclass
 class Sheet:
-    """One substance's month: weeks of seven cells (None outside the month)."""
+    """One substance's days: weeks of seven cells (None outside the range)."""
 
     substance: str
     unit: str
@@ -134,32 +138,37 @@ def month_days(month: datetime.date) -> list[datetime.date]:
     return [month.replace(day=d) for d in range(1, last + 1)]
 
 
-def parse_month(value: str | None) -> datetime.date:
-    """'2026-03' -> 1 March 2026; anything else is the current month."""
+def recent_days(day: datetime.date | None = None) -> list[datetime.date]:
+    """The 30 days up to today: the interview's window, whatever day of the month it is."""
+    day = day or today()
+    return [day - datetime.timedelta(days=n) for n in range(WINDOW - 1, -1, -1)]
+
+
+def parse_month(value: str | None) -> datetime.date | None:
+    """'2026-03' -> 1 March 2026; anything else is None (the last 30 days)."""
     try:
         year, month = (int(x) for x in (value or "").split("-"))
         return datetime.date(year, month, 1)
     except (TypeError, ValueError):
-        return today().replace(day=1)
+        return None
 
 
-def default_substances(client, month: datetime.date) -> list[str]:
-    """The substances of the client's courses and of the month's entries."""
+def default_substances(client, days: list[datetime.date]) -> list[str]:
+    """The substances of the client's courses and of the days' entries."""
     found = []
     for course in client.courses.all():
         found += [course.main_substance, *course.secondary_substances]
-    days = month_days(month)
     found += list(client.diary_entries.filter(date__gte=days[0], date__lte=days[-1])
                   .values_list("substance", flat=True).distinct())
     found = [s for s in dict.fromkeys(found) if s in UNITS and s != Substance.UNKNOWN]
     return found or [Substance.CANNABIS]
 
 
-def build(client, month, substances, units, data=None) -> list[Sheet]:
-    """The sheets of a month, filled from the diary or from posted data (with errors)."""
-    days = month_days(month)
-    entries = list(client.diary_entries.filter(date__gte=days[0], date__lte=days[-1],
-                                               substance__in=substances))
+def build(client, days, substances, units, data=None) -> list[Sheet]:
+    """The sheets of consecutive days, filled from the diary or from posted data (with
+    errors), each cell flagged where the interview and the app disagree."""
+    entries = list(client.diary_entries.marked().filter(
+        date__gte=days[0], date__lte=days[-1], substance__in=substances))
     mine = {(e.date, e.substance): e for e in entries if e.source == Source.CLINICIAN}
     others = {}
     for e in entries:
@@ -175,8 +184,11 @@ def build(client, month, substances, units, data=None) -> list[Sheet]:
             name = cell_name(substance, day)
             text = (data.get(name, "") if data is not None
                     else cell_text(mine.get((day, substance)), unit))
-            cells.append(Cell(day, name, text, first <= day <= last,
-                              others=others.get((day, substance), [])))
+            found = others.get((day, substance), [])
+            for e in found:  # an app's answer the interview replaced with another one
+                e.overruled = not e.counts and not _same(e, mine[day, substance])
+            cells.append(Cell(day, name, text, first <= day <= last, others=found,
+                              conflict=any(e.overruled for e in found)))
         cells += [None] * (-len(cells) % 7)
         weeks = [cells[i:i + 7] for i in range(0, len(cells), 7)]
         sheets.append(Sheet(substance, unit, [Week(w) for w in weeks]))
@@ -184,7 +196,7 @@ def build(client, month, substances, units, data=None) -> list[Sheet]:
 
 
 def save(client, user, sheets) -> int:
-    """Check every open cell and save the month's answers, all or none.
+    """Check every open cell and save the sheets' answers, all or none.
 
     Returns the number of changed answers; raises ValidationError (with the cells' errors
     set on the sheets) when any cell is wrong.
@@ -233,4 +245,4 @@ def save(client, user, sheets) -> int:
 
 
 def _same(old, new) -> bool:
-    return (old.answer, old.amount, old.unit) == (new.answer, new.amount, new.unit or "")
+    return (old.answer, old.amount, old.unit or "") == (new.answer, new.amount, new.unit or "")

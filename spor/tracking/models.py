@@ -15,7 +15,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -125,15 +125,32 @@ def _amount_errors(substance, amount, unit) -> dict:
     return {}
 
 
+# Said on the diary page, next to the flagged days; the rule is DiaryEntryQuerySet._counts.
+COUNTING_RULE = _("Where the interview and the app disagree about a day, the interview's "
+                  "answer counts: it replaces the app's for that day in the summary and the "
+                  "chart. The app's answer stays stored, struck through here.")
+
+
 class DiaryEntryQuerySet(models.QuerySet):
-    def effective(self):
-        """The entries that count. The clinician's entry for a day and substance is the
-        answer of that day (the interview corrects the app); without one, every entry of
-        the app and the import counts."""
+    @staticmethod
+    def _counts() -> Q:
+        """The one rule of which answer counts (COUNTING_RULE says it in words): the
+        clinician's entry for a day and substance is the answer of that day (the interview
+        corrects the app); without one, every entry of the app and the import counts."""
         by_clinician = DiaryEntry.objects.filter(
             client=OuterRef("client"), date=OuterRef("date"), substance=OuterRef("substance"),
             source=Source.CLINICIAN)
-        return self.filter(Q(source=Source.CLINICIAN) | ~Exists(by_clinician))
+        return Q(source=Source.CLINICIAN) | ~Exists(by_clinician)
+
+    def effective(self):
+        """The entries that count: what the summary and the chart read."""
+        return self.filter(self._counts())
+
+    def marked(self):
+        """Every entry, each with `counts` (True when it is an answer that counts): what
+        the week grid reads, to flag where the app is overruled."""
+        return self.annotate(counts=ExpressionWrapper(self._counts(),
+                                                      output_field=models.BooleanField()))
 
     def used(self):
         return self.filter(answer=Answer.USED)

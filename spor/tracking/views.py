@@ -21,7 +21,7 @@ from spor.lib.dates import add_months, today
 from spor.tracking import grid
 from spor.tracking.access import get_device_for_user
 from spor.tracking.api import api, error_body
-from spor.tracking.models import PAIRING_MINUTES, UNITS, PairingCode
+from spor.tracking.models import COUNTING_RULE, PAIRING_MINUTES, UNITS, PairingCode
 from spor.treatment.models import Substance
 
 P = AccessLog.Purpose
@@ -30,16 +30,21 @@ CLIENT_ROLES = tuple(User.CLIENT_ROLES)
 
 @staff_required(*CLIENT_ROLES)
 def diary(request, client):
-    """The week grid of one month, for a timeline follow-back interview."""
+    """The week grid of the last 30 days (the interview's window, so that it can be
+    typed in on any day of the month) or of one month, for a timeline follow-back."""
     client = get_client_for_user(request.user, client)
     month = grid.parse_month(request.GET.get("month"))
+    this_month = today().replace(day=1)
+    if month is not None and month > this_month:
+        month = None
+    days = grid.month_days(month) if month else grid.recent_days()
     chosen = [s for s in request.GET.getlist("substance") if s in UNITS]
-    substances = list(dict.fromkeys(chosen)) or grid.default_substances(client, month)
+    substances = list(dict.fromkeys(chosen)) or grid.default_substances(client, days)
     source = request.POST if request.method == "POST" else request.GET
     units = {s: source.get(f"unit-{s}") for s in substances
              if source.get(f"unit-{s}") in UNITS[s]}
     if request.method == "POST":
-        sheets = grid.build(client, month, substances, units, data=request.POST)
+        sheets = grid.build(client, days, substances, units, data=request.POST)
         try:
             changed = grid.save(client, request.user, sheets)
         except ValidationError:
@@ -50,15 +55,20 @@ def diary(request, client):
             messages.success(request, _("Saved (%(n)s changed).") % {"n": changed})
             return redirect(_diary_url(client, month, substances, units))
     else:
-        sheets = grid.build(client, month, substances, units)
+        sheets = grid.build(client, days, substances, units)
         log_access(request.user, client, gettext_noop("Use diary form"), P.REGISTRATION)
     errors = [(s, c) for s in sheets for c in s.cells() if c.error]
-    this_month = today().replace(day=1)
+    # Back a month at a time (from the 30 days: last month); forward up to the 30 days again.
+    earlier = add_months(month or this_month, -1)
+    later = add_months(month, 1) if month else None
     return render(request, "tracking/diary.html", {
-        "client": client, "month": month, "sheets": sheets, "errors": errors,
-        "previous": _diary_url(client, add_months(month, -1), substances, units),
-        "next": (_diary_url(client, add_months(month, 1), substances, units)
-                 if month < this_month else None),
+        "client": client, "month": month, "days": days, "sheets": sheets, "errors": errors,
+        "conflicts": [(s, c) for s in sheets for c in s.cells() if c.conflict],
+        "counting_rule": COUNTING_RULE,
+        "previous": _diary_url(client, earlier, substances, units),
+        "next": (_diary_url(client, later if later < this_month else None, substances, units)
+                 if month else None),
+        "recent": _diary_url(client, None, substances, units) if month else None,
         "substances": substances,
         "more_substances": [(s, Substance(s).label) for s in UNITS
                             if s not in substances and s != Substance.UNKNOWN],
@@ -68,7 +78,9 @@ def diary(request, client):
 
 
 def _diary_url(client, month, substances, units):
-    query = [("month", f"{month:%Y-%m}")] + [("substance", s) for s in substances]
+    """The grid of a month, or of the last 30 days when month is None."""
+    query = [("month", f"{month:%Y-%m}")] if month else []
+    query += [("substance", s) for s in substances]
     query += [(f"unit-{s}", u) for s, u in units.items()]
     return f"{reverse('diary', args=[client.pk])}?{urlencode(query)}"
 

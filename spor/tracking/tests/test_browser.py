@@ -56,6 +56,32 @@ class WeekGridInTheBrowserTests(BrowserTestCase):
         self.assertEqual(page.input_value(f"#cannabis-{first}"), "1,5")
         self.assertEqual(page.input_value(f"#cannabis-{day(8):%Y-%m-%d}"), "2 j")
 
+    def test_the_diary_opens_on_the_last_thirty_days_and_flags_where_the_app_disagrees(self):
+        now = today()
+        first = now - datetime.timedelta(days=29)
+        DiaryEntry.objects.create(client=self.kiwi, date=now, substance="cannabis",
+                                  answer="used", amount=3, unit="gram", source="app")
+        DiaryEntry.objects.create(client=self.kiwi, date=now, substance="cannabis",
+                                  answer="used", amount=1, unit="gram", source="clinician")
+        page = self.page
+        self.log_in("alice")
+        self.visit(f"/clients/{self.kiwi.pk}/")
+        page.get_by_role("link", name="Udfyld dagbogen (timeline followback)").click()
+        page.wait_for_load_state()
+        self.assertIn("de sidste 30 dage", page.locator("h1").inner_text())
+        for day in (first, now):  # thirty days to type in, whatever today's date
+            self.assertTrue(page.locator(f"#cannabis-{day:%Y-%m-%d}").is_enabled())
+        self.assertEqual(page.locator(f"#cannabis-{first - datetime.timedelta(days=1):%Y-%m-%d}")
+                         .count(), 0)
+        cell = page.locator("td.conflict")
+        self.assertEqual(cell.count(), 1)  # today's cannabis; the alcohol sheet agrees
+        self.assertEqual(cell.locator("input").get_attribute("id"), f"cannabis-{now:%Y-%m-%d}")
+        self.assertEqual(cell.locator("input").input_value(), "1")
+        self.assertIn("1 dag, hvor samtalen og appen er uenige",
+                      page.locator(".conflicts").inner_text())
+        self.assertIn("gælder samtalens svar", page.locator(".counting-rule").inner_text())
+        self.assertEqual(cell.locator("s").inner_text(), "App: 3 g")
+
     def test_a_mistake_is_named_and_kept_in_its_cell(self):
         month = add_months(today().replace(day=1), -1)
         page = self.page

@@ -187,12 +187,35 @@ class GridTests(PersonaTestCase):
         self.assertEqual(grid.cell_text(entry, "joint"), "1,5 g")
 
     def test_a_month_is_weeks_of_seven_days_with_the_future_closed(self):
-        sheet = grid.build(self.ida, day(1), ["cannabis"], {})[0]
+        sheet = grid.build(self.ida, grid.month_days(day(1)), ["cannabis"], {})[0]
         self.assertEqual(len(sheet.weeks), 6)  # March 2026 starts on a Sunday
         self.assertEqual(sheet.weeks[0].cells[:6], [None] * 6)
         cells = sheet.cells()
         self.assertEqual(len(cells), 31)
         self.assertEqual([c.day.day for c in cells if not c.open], list(range(16, 32)))
+
+    def test_the_grid_opens_on_the_last_thirty_days_whatever_the_day_of_the_month(self):
+        days = grid.recent_days()
+        self.assertEqual((len(days), days[0], days[-1]), (30, day(14, 2), TODAY))
+        sheet = grid.build(self.ida, days, ["cannabis"], {})[0]
+        self.assertTrue(all(c.open for c in sheet.cells()))
+        self.assertEqual(sheet.weeks[0].cells[:5], [None] * 5)  # 14 February is a Saturday
+
+    def test_a_day_where_the_interview_and_the_app_disagree_is_flagged_and_counts_as_the_interview(
+            self):
+        record(self.ida, day(2), D(3), "gram")  # the app: 3 g
+        record(self.ida, day(2), D(1), "gram", source=Source.CLINICIAN)  # the interview: 1 g
+        record(self.ida, day(3), D(1), "gram")  # both say 1 g: no conflict
+        record(self.ida, day(3), D(1), "gram", source=Source.CLINICIAN)
+        record(self.ida, day(4), D(2), "gram")  # the app alone
+        cells = {c.day: c for c in grid.build(self.ida, grid.recent_days(), ["cannabis"],
+                                               {})[0].cells()}
+        self.assertEqual([d for d, c in cells.items() if c.conflict], [day(2)])
+        self.assertTrue(cells[day(2)].others[0].overruled)
+        self.assertFalse(cells[day(4)].others[0].overruled)
+        # The summary (and the chart drawn from its weeks) reads the same rule.
+        week = summary.weeks(self.ida, day(2), day(4))[0]
+        self.assertEqual(week.amounts[("cannabis", "gram")], D(1) + D(1) + D(2))
 
 
 @time_machine.travel(NOW, tick=False)
@@ -245,6 +268,25 @@ class DiaryPageTests(PersonaTestCase):
         self.assertContains(response, 'href="#cannabis-2026-02-04"')
         self.assertContains(response, 'value="lots"')
         self.assertFalse(DiaryEntry.objects.exists())
+
+    def test_without_a_month_the_page_is_the_last_thirty_days_and_flags_a_conflict(self):
+        record(self.ida, day(2), D(3), "gram")
+        record(self.ida, day(2), D(1), "gram", source=Source.CLINICIAN)
+        self.login(self.alice)
+        response = self.client.get(f"/clients/{self.ida.pk}/diary/")
+        self.assertContains(response, "de sidste 30 dage (14. februar–15. marts 2026)")
+        self.assertContains(response, 'name="cannabis-2026-02-14"')
+        self.assertContains(response, 'name="cannabis-2026-03-15"')
+        self.assertNotContains(response, 'name="cannabis-2026-02-13"')
+        self.assertContains(response, "1 dag, hvor samtalen og appen er uenige")
+        self.assertContains(response, "Samtalens svar gælder.")
+        self.assertContains(response, "<s>App: 3 g</s>", html=False)
+        self.assertContains(response, f"/clients/{self.ida.pk}/diary/?month=2026-02")
+        # Saving the thirty days keeps the app's entry and the interview's answer.
+        self.client.post(f"/clients/{self.ida.pk}/diary/?substance=cannabis",
+                         {"unit-cannabis": "gram", "cannabis-2026-02-14": "0",
+                          "cannabis-2026-03-02": "1"})
+        self.assertEqual(DiaryEntry.objects.filter(client=self.ida).count(), 3)
 
     def test_future_days_cannot_be_posted(self):
         self.login(self.alice)
