@@ -54,9 +54,10 @@ class AccessRecord(models.Model):
         if not isinstance(subjects, Iterable):
             subjects = [subjects]
         field = cls.subject + "_id"
-        rows = [cls(user=user if user and user.is_authenticated else None,
-                    username=getattr(user, "username", "") or "",
-                    what=what, purpose=purpose, **{field: subject.pk})
+        user_id = user.pk if user and user.is_authenticated else None
+        username = getattr(user, "username", "") or ""
+        rows = [cls(user_id=user_id, username=username, what=what, purpose=purpose,
+                    **{field: subject.pk})
                 for subject in subjects]
         if rows:
             cls.objects.bulk_create(rows)

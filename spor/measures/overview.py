@@ -2,7 +2,8 @@
 
 A fixed number of queries for any number of courses and sessions: the session shares are
 counted in SQL; the courses of the period are read once with their stored FIT state
-(state.py, worked out by the same code as the clinicians' pages) and grouped here.
+(state.py, worked out by the same code as the clinicians' pages) and grouped here; the
+active courses are only counted, in SQL.
 """
 
 import dataclasses
@@ -119,9 +120,19 @@ def figures(service, teams, start, end, clinicians=None) -> tuple[list, list]:
             f.with_alliance += row["a"]
             f.with_parent += row["p"]
 
-    courses = Course.objects.filter(client__service=service, team__in=teams).filter(
-        Q(end_date__isnull=True, start_date__isnull=False) | Q(end_date__range=(start, end)))
-    for course in courses.select_related("fit_state").only(
+    courses = Course.objects.filter(client__service=service, team__in=teams)
+    # Active courses are only counted, with and without alarms: in SQL, however many.
+    alarmed = Q(fit_state__isnull=False) & ~Q(fit_state__alarms=[])
+    active = (courses.filter(end_date__isnull=True, start_date__isnull=False)
+              .values("team", "clinician").annotate(n=Count("pk"),
+                                                    alarmed=Count("pk", filter=alarmed))
+              .order_by())
+    for row in active:
+        for f in rows_for(row["team"], row["clinician"]):
+            f.active += row["n"]
+            f.alarmed += row["alarmed"]
+    ended = courses.filter(end_date__range=(start, end))
+    for course in ended.select_related("fit_state").only(
             "team_id", "clinician_id", "end_date", "end_reason", "fit_state"):
         for f in rows_for(course.team_id, course.clinician_id):
             _count(f, course, state_of(course))
@@ -129,10 +140,7 @@ def figures(service, teams, start, end, clinicians=None) -> tuple[list, list]:
 
 
 def _count(f: Figures, course, state) -> None:
-    if course.end_date is None:
-        f.active += 1
-        f.alarmed += bool(state.alarms)
-        return
+    """One ended course's part of the figures."""
     f.ended += 1
     f.dropout += course.end_reason in DROPOUT
     if state.change:

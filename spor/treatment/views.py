@@ -33,10 +33,13 @@ def caseload(request):
     courses = Course.objects.visible_to(user).active()
     if scope != "team":
         courses = courses.filter(clinician=user)
+    # The few services, teams and clinicians are read once each and shared by the rows,
+    # not made again for each of hundreds of courses.
     courses = list(
         courses.with_overview()
-        .select_related("client__service", "team", "clinician")
-        .prefetch_related(Prefetch("client__consents",
+        .select_related("client")
+        .prefetch_related("client__service", "team", "clinician",
+                          Prefetch("client__consents",
                                    queryset=Consent.objects.filter(scope="treatment")))
         .order_by("client__pseudonym", "client__last_name"))
     day = today()

@@ -17,6 +17,7 @@ from spor.clients.models import Client
 from spor.lib.testing import PersonaTestCase
 from spor.measures import expected
 from spor.measures.models import AllianceRule, ExpectedCourse, Licence, Norm, PlanChange
+from spor.measures.state import state_of
 from spor.measures.tests.helpers import TODAY, course_with, rate
 from spor.measures.trajectory import learn
 from spor.treatment.models import Course, Session
@@ -194,6 +195,23 @@ class OverviewTests(PersonaTestCase):
         clinicians = {f.label: f for f in response.context["sections"][1][1]}
         self.assertEqual(clinicians["Alice Test"].classes["reliably_improved"], 1)
         self.assertContains(response, "Behandlere")
+
+    def test_active_courses_are_counted_with_those_that_have_an_alarm(self):
+        course_with(self.dan, self.team_a, [20, 21], srs=[38, 33],
+                    start=datetime.date(2026, 11, 2), clinician=self.alice)  # weak alliance
+        course_with(self.ida, self.team_a, [20, 24], start=datetime.date(2026, 11, 2),
+                    clinician=self.carl)
+        active = [c for c in Course.objects.filter(team=self.team_a, end_date__isnull=True,
+                                                   start_date__isnull=False)]
+        alarmed = [c for c in active if state_of(c).alarms]
+        self.login(self.lene)
+        response = self.client.get(reverse("fit_overview"))
+        counselling = {f.label: f for f in response.context["sections"][0][1]}["Rådgivning"]
+        self.assertEqual((counselling.active, counselling.alarmed), (len(active), len(alarmed)))
+        self.assertEqual(len(alarmed), 1)
+        clinicians = {f.label: f for f in response.context["sections"][1][1]}
+        self.assertEqual(clinicians["Alice Test"].alarmed, 1)
+        self.assertEqual(clinicians["Carl Test"].alarmed, 0)
 
     def test_a_clinician_sees_only_the_teams(self):
         self.login(self.alice)
