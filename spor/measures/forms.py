@@ -3,10 +3,10 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from spor.lib.dates import today
+from spor.lib.dates import not_in_future, today
 from spor.lib.forms import ModelForm
 from spor.measures import instruments
-from spor.measures.models import AllianceRule, Licence, Norm, PlanChange, Rating
+from spor.measures.models import AlarmResponse, AllianceRule, Licence, Norm, PlanChange, Rating
 
 
 def session_measures(kind=None):
@@ -107,3 +107,39 @@ class ModelFileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = "application/json,.json"
 
+
+
+class AlarmResponseForm(ModelForm):
+    """What was done about one of a course's open alarms, and when. `alarms` are the
+    course's open alarms (alarms.OpenAlarm); the one answered is chosen by its key."""
+
+    alarm = forms.ChoiceField(label=_("alarm"))
+
+    class Meta:
+        model = AlarmResponse
+        fields = ["alarm", "action", "responded_on", "note"]
+        widgets = {"action": forms.RadioSelect}
+
+    def __init__(self, *args, alarms, by_team=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alarms = {a.key: a for a in alarms}
+        self.fields["alarm"].choices = [(a.key, a.message) for a in alarms]
+        if len(alarms) == 1 and not self.initial.get("alarm"):
+            self.initial["alarm"] = alarms[0].key
+        if not self.initial.get("responded_on"):
+            self.initial["responded_on"] = today()
+        self.instance.by_team = by_team
+        self.fields["action"].choices = [  # radios: no empty choice
+            c for c in AlarmResponse.Action.choices
+            if not (by_team and c[0] == AlarmResponse.Action.TEAM)]
+        if by_team:
+            self.fields["note"].label = _("what the team decided")
+            self.fields["note"].required = True
+        self.fields["responded_on"].validators.append(not_in_future)
+
+    def clean(self):
+        data = super().clean()
+        chosen = self.alarms.get(data.get("alarm"))
+        if chosen is not None:
+            self.instance.kind, self.instance.session = chosen.kind, chosen.session
+        return data

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.lib.dates import future_errors, today
 from spor.measures import instruments
-from spor.measures.fit import Alarm, ChangeClass, model_from
+from spor.measures.fit import Alarm, AlarmKind, ChangeClass, model_from
 
 OUTCOME_CHOICES = [("ORS", "ORS"), ("CORS", "CORS")]
 ALLIANCE_CHOICES = [("SRS", "SRS"), ("CSRS", "CSRS"), ("GSRS", "Group SRS")]
@@ -472,4 +472,56 @@ class FitState(models.Model):
         """The alarms in the current language."""
         language = get_language() or settings.LANGUAGE_CODE
         return [Alarm(a["kind"], a["message"].get(language) or a["message"].get(
-            settings.LANGUAGE_CODE, "")) for a in self.alarms]
+            settings.LANGUAGE_CODE, ""), a.get("session"), a.get("value"), a.get("expected"))
+            for a in self.alarms]
+
+
+class AlarmResponse(models.Model):
+    """What was done about an open FIT alarm: by the clinician, or by the team at its FIT
+    meeting (recorded by a leader, `by_team`). An alarm is named by its kind and the session
+    (numbered among attended sessions) whose rating raised it; the same kind raised again at
+    a later session is a new alarm, open until it is answered in its turn."""
+
+    class Action(models.TextChoices):
+        TALKED = "talked", _("Talked it over with the young person")
+        PLAN = "plan", _("Changed the plan")
+        TEAM = "team", _("Brought it to the team")
+        NOTHING = "nothing", _("Nothing needed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey("treatment.Course", models.CASCADE,
+                               related_name="alarm_responses")
+    kind = models.CharField(_("alarm"), max_length=20, choices=AlarmKind)
+    session = models.PositiveSmallIntegerField(_("session"), null=True)
+    action = models.CharField(_("response"), max_length=10, choices=Action)
+    responded_on = models.DateField(_("date"))
+    # Sensitive: part of the record of the young person's treatment.
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    by_team = models.BooleanField(default=False, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    editable=False, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["responded_on", "created_at"]
+        indexes = [models.Index(fields=["course", "kind", "session"])]
+        verbose_name = _("response to an alarm")
+        verbose_name_plural = _("responses to alarms")
+
+    def __str__(self):
+        return f"{self.kind} {self.session}: {self.action}"
+
+    def clean(self):
+        errors = future_errors(responded_on=self.responded_on)
+        course = self.course if self.course_id else None
+        if (course is not None and course.start_date and self.responded_on
+                and self.responded_on < course.start_date):
+            errors["responded_on"] = _("The date is before the course began.")
+        if self.by_team and not self.note.strip():
+            errors["note"] = _("Write what the team decided.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.session)

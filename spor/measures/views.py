@@ -1,5 +1,6 @@
 import datetime
 import json
+import uuid
 
 import segno
 from django.conf import settings
@@ -22,10 +23,12 @@ from spor.audit.models import AccessLog, log_access
 from spor.lib.dates import today
 from spor.lib.pdf import pdf_response, render_pdf
 from spor.lib.ratelimit import over_limit
+from spor.measures import alarms as fit_alarms
 from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
 from spor.measures.fit import ChangeClass
 from spor.measures.forms import (
+    AlarmResponseForm,
     AllianceRuleForm,
     InviteForm,
     LicenceForm,
@@ -35,6 +38,7 @@ from spor.measures.forms import (
     PlanChangeForm,
 )
 from spor.measures.models import (
+    AlarmResponse,
     AllianceRule,
     ExpectedCourse,
     Licence,
@@ -46,6 +50,7 @@ from spor.measures.models import (
 from spor.measures.overview import figures
 from spor.measures.progress import course_fits
 from spor.treatment.access import get_course_for_user, get_session_for_user
+from spor.treatment.models import Course
 
 P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
@@ -216,6 +221,7 @@ def link(request, session):
 def course_fit(request, course):
     course = get_course_for_user(request.user, course)
     fit = course_fits([course], course.client.service)[course.pk]
+    fit_alarms.with_responses([fit])
     log_access(request.user, course.client, gettext_noop("FIT curve"), P.TREATMENT)
     return render(request, "measures/course.html", {
         "course": course, "client": course.client, "fit": fit, "svg": curve_svg(fit),
@@ -227,11 +233,101 @@ def course_fit_pdf(request, course):
     """The curve and the table as a PDF for the record or a meeting, from the same chart."""
     course = get_course_for_user(request.user, course)
     fit = course_fits([course], course.client.service)[course.pk]
+    fit_alarms.with_responses([fit])
     pdf = render_pdf("measures/course_pdf.html", {
         "course": course, "client": course.client, "fit": fit, "svg": curve_svg(fit, width=7),
         "printed": timezone.localtime()}, request)
     log_access(request.user, course.client, gettext_noop("FIT curve (PDF)"), P.EXPORT)
     return pdf_response(pdf, f"fit-{course.pk}.pdf", inline=True)
+
+
+# Acting on alarms -----------------------------------------------------------------------
+
+def _record_response(request, course, by_team):
+    """The response form for a course's open alarms; on a valid POST the response is
+    saved under the course's lock, after checking the alarm is still open. Returns the
+    form and whether it was saved."""
+    open_now = fit_alarms.open_alarms([course.pk])[course.pk]
+    form = AlarmResponseForm(
+        request.POST if request.method == "POST" else None, alarms=open_now, by_team=by_team,
+        initial={"alarm": request.GET.get("alarm")} if request.GET.get("alarm") else None,
+        instance=AlarmResponse(course=course, recorded_by=request.user),
+        prefix=f"c{course.pk}" if by_team else None)
+    if request.method != "POST" or not form.is_valid():
+        return form, False
+    with transaction.atomic():
+        Course.objects.select_for_update().filter(pk=course.pk).first()
+        # A rating saved meanwhile may have closed or moved the alarm.
+        still = {a.key for a in fit_alarms.open_alarms([course.pk])[course.pk]}
+        if form.cleaned_data["alarm"] not in still:
+            form.add_error("alarm", _("This alarm is no longer open: a newer rating changed "
+                                      "it. Choose again."))
+            return form, False
+        form.save()
+        log_access(request.user, course.client, gettext_noop(
+            "Team decision on an alarm" if by_team else "Response to an alarm"), P.TREATMENT)
+    return form, True
+
+
+@staff_required(*CLIENT_ROLES)
+def course_alarms(request, course):
+    """A course's open alarms, what was done about each, and the form to record it."""
+    course = get_course_for_user(request.user, course)
+    form, saved = _record_response(request, course, by_team=False)
+    if saved:
+        messages.success(request, _("The response is recorded."))
+        return redirect("course_detail", course=course.pk)
+    log_access(request.user, course.client, gettext_noop("Alarms and responses"),
+               P.TREATMENT)
+    return render(request, "measures/alarms.html", {
+        "course": course, "client": course.client, "form": form,
+        "alarms": fit_alarms.open_alarms([course.pk])[course.pk],
+        "answered": AlarmResponse.objects.filter(course=course).select_related(
+            "recorded_by").order_by("-responded_on", "-created_at")},
+        status=400 if form.errors else 200)
+
+
+@staff_required(User.Role.LEADER)
+def meeting(request):
+    """The leader's list for the team's FIT meeting: active courses worse than at intake
+    or below the expected course, unanswered and most serious first, by team; the leader
+    records what the team decided."""
+    user = request.user
+    visible = Course.objects.visible_to(user)
+    saved_for = None
+    if request.method == "POST":
+        pk = _uuid(request.POST.get("course"))
+        if pk is None:
+            raise Http404
+        course = get_course_for_user(user, pk)
+        form, saved = _record_response(request, course, by_team=True)
+        if saved:
+            messages.success(request, _("The team's decision is recorded."))
+            return redirect(reverse("fit_meeting") + f"#course-{course.pk}")
+        saved_for = (course.pk, form)
+    rows = [(course, alarms) for course, alarms in fit_alarms.listing(user.service, visible)
+            if fit_alarms.is_off_track(alarms)]
+    rows.sort(key=lambda row: fit_alarms.order_key(row[1]))
+    teams = {}
+    for course, alarms in rows:
+        form = saved_for[1] if saved_for and saved_for[0] == course.pk else AlarmResponseForm(
+            alarms=alarms, by_team=True, prefix=f"c{course.pk}",
+            instance=AlarmResponse(course=course))
+        teams.setdefault(course.team, []).append({
+            "course": course, "alarms": alarms, "form": form,
+            "unanswered": len(fit_alarms.unanswered(alarms))})
+    log_access(user, {course.client for course, _a in rows},
+               gettext_noop("FIT meeting list"), P.CASELOAD)
+    return render(request, "measures/meeting.html", {
+        "teams": sorted(teams.items(), key=lambda t: t[0].name if t[0] else ""),
+        "count": len(rows)}, status=400 if saved_for else 200)
+
+
+def _uuid(text):
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return None
 
 
 # The young person or parent: rating without a login -----------------------------------

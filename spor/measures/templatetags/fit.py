@@ -6,9 +6,8 @@ many sessions there are."""
 
 from django import template
 
+from spor.measures import alarms
 from spor.measures.curve import curve_svg
-from spor.measures.fit import severity
-from spor.measures.models import FitState
 from spor.measures.progress import course_fits
 
 register = template.Library()
@@ -16,17 +15,17 @@ register = template.Library()
 
 @register.simple_tag
 def with_alarms(courses, service):
-    """The courses with their open FIT `alarms`, the most serious signal first: a young
-    person getting worse before one below the expected course, before a weak alliance,
-    before no change (fit.SEVERITY). Within each rank the view's order stays. One
-    query: the alarms are the courses' stored FIT state (state.py).
+    """The courses with their open FIT `alarms` (alarms.OpenAlarm, each with `answered` and
+    its responses): courses with unanswered alarms first, the most serious signal first —
+    a young person getting worse before one below the expected course, before a weak
+    alliance, before no change (fit.SEVERITY) — then courses whose alarms are all answered,
+    then the rest; within each rank the view's order stays (a decision that is due comes
+    there). Two queries: the stored FIT state (state.py) and the responses.
     `{% with_alarms courses user.service as courses %}`"""
-    states = {s.course_id: s for s in FitState.objects.filter(
-        course__in=[c.pk for c in courses]).only("course", "alarms")}
+    found = alarms.open_alarms([c.pk for c in courses])
     for course in courses:
-        found = states.get(course.pk)
-        course.alarms = found.alarm_list if found else []
-    return sorted(courses, key=lambda c: severity(c.alarms))
+        course.alarms = found[course.pk]
+    return sorted(courses, key=lambda c: alarms.order_key(c.alarms))
 
 
 @register.inclusion_tag("measures/_panel.html")
@@ -38,6 +37,7 @@ def fit_panel(client=None, course=None):
         for each in courses:
             each.client = client
     fits = course_fits(courses, client.service)
+    alarms.with_responses(fits.values())
     shown = []
     for each in sorted(courses, key=lambda c: c.end_date is not None):
         fit = fits[each.pk]
