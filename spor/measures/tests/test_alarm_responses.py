@@ -7,15 +7,18 @@ import csv
 import datetime
 import io
 import json
+from unittest import mock
 
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from django.urls import reverse
 
 from spor.audit.models import AccessLog
 from spor.clients.models import Client
 from spor.lib.testing import PersonaTestCase
+from spor.measures.management.commands.fit_alarms import Command
 from spor.measures.models import AlarmResponse
 from spor.measures.tests.helpers import TODAY, course_with, rate
 from spor.treatment.models import Course, Session
@@ -232,16 +235,21 @@ class FitAlarmsCommandTests(PersonaTestCase):
             with self.assertRaises(CommandError) as caught:
                 fit_alarms(*args)
             self.assertEqual(str(caught.exception), message)
-            err = io.StringIO()
-            with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as ended:
-                from spor.measures.management.commands.fit_alarms import Command
+            code, err = run_from_argv(*args)
+            self.assertEqual(code, 1)
+            self.assertIn(message, err)
+            self.assertNotIn("Traceback", err)
+        self.assertEqual(run_from_argv()[0], 2)  # --service is required
 
-                Command().run_from_argv(["spor", "fit_alarms", *args])
-            self.assertEqual(ended.exception.code, 1)
-            self.assertIn(message, err.getvalue())
-            self.assertNotIn("Traceback", err.getvalue())
-        with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit) as ended:
-            from spor.measures.management.commands.fit_alarms import Command
 
-            Command().run_from_argv(["spor", "fit_alarms"])
-        self.assertEqual(ended.exception.code, 2)  # --service is required
+def run_from_argv(*args):
+    """Exit code and standard error of `spor fit_alarms ARGS` as the command line runs it.
+    The command line closes the database connections when it ends; the test's own
+    connection is kept open so the test database stays."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), mock.patch.object(connections, "close_all"):
+        try:
+            Command().run_from_argv(["spor", "fit_alarms", *args])
+        except SystemExit as ended:
+            return ended.code, err.getvalue()
+    return 0, err.getvalue()

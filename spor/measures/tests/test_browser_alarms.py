@@ -5,9 +5,9 @@ import datetime
 import importlib
 
 from django.apps import apps
-
 from django.urls import reverse
 
+from spor.lib.dates import today
 from spor.lib.testing import BrowserTestCase, Personas
 from spor.measures.models import AlarmResponse
 from spor.measures.tests.helpers import course_with
@@ -21,7 +21,7 @@ class AlarmResponseBrowserTests(Personas, BrowserTestCase):
         importlib.import_module("spor.measures.migrations.0002_default_norms").load(apps, None)
         type(self).setUpTestData()
         # Ida falls from 22 to 14 over three weeks: reliably worse than at intake.
-        start = datetime.date.today() - datetime.timedelta(days=30)
+        start = today() - datetime.timedelta(days=30)
         self.course = course_with(self.ida, self.team_a, [22, 20, 14], start=start,
                                   clinician=self.alice)
 
