@@ -125,3 +125,35 @@ class StaffPagesOnAPhoneTests(BrowserTestCase):
         for selector in ("#id_gender", "#id_pseudonym", "button[type=submit].primary"):
             self.assertGreaterEqual(page.locator(selector).bounding_box()["height"], 43.5,
                                     selector)
+
+
+class PhoneWidthTests(BrowserTestCase):
+    """A clinician on a 390 px phone, in the demo's data: no page scrolls sideways."""
+
+    viewport = {"width": 390, "height": 844}
+
+    def setUp(self):
+        super().setUp()
+        from spor.operations.management.commands.demo import Command as Demo
+
+        Demo().populate(2014)
+
+    def assert_fits(self):
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        self.assertLessEqual(width, 390, self.page.url)
+
+    def test_the_caseload_and_the_young_peoples_pages_are_no_wider_than_the_phone(self):
+        from spor.lib.demo import DEMO_PASSWORD
+
+        page = self.page
+        self.log_in("behandler", DEMO_PASSWORD)
+        self.visit("/caseload/")
+        self.assert_fits()
+        links = page.locator("main table a[href^='/clients/']")
+        clients = list(dict.fromkeys(links.nth(i).get_attribute("href")
+                                     for i in range(links.count())))
+        self.assertGreaterEqual(len(clients), 3)
+        for path in clients:
+            self.visit(path)
+            self.assertIn("Forløb", page.content())
+            self.assert_fits()
