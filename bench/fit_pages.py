@@ -3,10 +3,11 @@
     .venv/bin/python bench/fit_pages.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/fit_pages.py
 
-A leader's team caseload and FIT overview over 2 and over 500 active courses, each course
-with 20 attended sessions rated ORS and SRS, and a client page with 200 rated sessions
-(first visit, and again with its curve drawn). Prints, per page, the queries and the
-median server time and its ratio to the trivial page (the unread count of requests).
+A leader's own caseload, team caseload and FIT overview over 2 and over 500 active
+courses, each course with 20 attended sessions rated ORS and SRS, and a client page with
+200 rated sessions (first visit, and again with its curve drawn). Prints, per page, the
+queries and the median server time and its ratio to the trivial page (the unread count of
+requests).
 Target: the same queries at 2 and 500 courses, and every ratio at most 10. Also prints
 how long the stored FIT state takes to rebuild for the 500 courses.
 """
@@ -86,6 +87,8 @@ def main():
         browser = Browser()
         browser.force_login(leaders[size])
         label = f"{size} courses x 20 rated sessions"
+        rows.append(("caseload", label,
+                     *measure(browser, reverse("caseload"), runs=10)))
         rows.append(("team caseload", label,
                      *measure(browser, reverse("caseload") + "?scope=team", runs=10)))
         rows.append(("FIT overview", label, *measure(browser, reverse("fit_overview"), runs=10)))

@@ -97,7 +97,8 @@ def new_identified(request):
 @staff_required(*CLIENT_ROLES)
 def detail(request, client):
     client = get_client_for_user(request.user, client)
-    sessions = Session.objects.select_related("course").prefetch_related("staff", "participants")
+    # Each session's course is the prefetching course itself: not read again per session.
+    sessions = Session.objects.prefetch_related("staff", "participants")
     courses = list(
         client.courses.with_session_counts().select_related("team", "clinician")
         .prefetch_related("goals", "followups", Prefetch("sessions", queryset=sessions))
