@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "djangosaml2",
     "spor.accounts",
     "spor.audit",
     "spor.clients",
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "spor.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "spor.accounts.middleware.DanishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,7 +120,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "spor.accounts.sso.LocalPasswordBackend",
+    "spor.accounts.sso.IdpBackend",
 ]
 # Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 thread); measured
 # with bench/login.py. Raise them where the server has memory and cores to spare.
@@ -137,6 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # Repeated failed logins lock the account name out for a while.
 AXES_FAILURE_LIMIT = envint("SPOR_LOGIN_FAILURE_LIMIT", 5)
@@ -269,3 +273,68 @@ SPOR_ACCESS_LOG_RETENTION_MONTHS = envint("SPOR_ACCESS_LOG_RETENTION_MONTHS", 60
 if SPOR_ACCESS_LOG_RETENTION_MONTHS < 6:
     raise ImproperlyConfigured("SPOR_ACCESS_LOG_RETENTION_MONTHS must be 6 or more, not "
                                f"{SPOR_ACCESS_LOG_RETENTION_MONTHS}")
+
+# Single sign-on (docs/sso.md). Staff sign in with the municipality's identity provider:
+# SAML 2.0 (OIOSAML 3.0, e.g. KOMBIT's Context Handler) when SPOR_SAML_IDP_METADATA is set,
+# OpenID Connect when SPOR_OIDC_ISSUER is set; both may be on. Roles come from the
+# provider through the mapping an administrator keeps on the "Log ind via
+# identitetsudbyder" page. The demo has neither.
+# Spor's own address as the provider sees it, e.g. https://spor.kommune.dk (no slash).
+SPOR_BASE_URL = os.environ.get("SPOR_BASE_URL", "").rstrip("/")
+SPOR_SAML_IDP_METADATA = os.environ.get("SPOR_SAML_IDP_METADATA", "")  # file or https URL
+SPOR_SAML_IDP_LABEL = os.environ.get("SPOR_SAML_IDP_LABEL", "KOMBIT (medarbejdersignatur)")
+SPOR_SAML_ENTITY_ID = os.environ.get("SPOR_SAML_ENTITY_ID", "")  # default: metadata URL
+# The key and certificate that sign Spor's requests and decrypt the assertions (one pair
+# may do both; OIOSAML allows it, a separate encryption pair is cleaner).
+SPOR_SAML_KEY_FILE = os.environ.get("SPOR_SAML_KEY_FILE", "")
+SPOR_SAML_CERT_FILE = os.environ.get("SPOR_SAML_CERT_FILE", "")
+SPOR_SAML_ENCRYPTION_KEY_FILE = os.environ.get("SPOR_SAML_ENCRYPTION_KEY_FILE", "")
+SPOR_SAML_ENCRYPTION_CERT_FILE = os.environ.get("SPOR_SAML_ENCRYPTION_CERT_FILE", "")
+SPOR_SAML_XMLSEC = os.environ.get("SPOR_SAML_XMLSEC", "/usr/bin/xmlsec1")
+SPOR_SAML_CLOCK_SKEW_SECONDS = envint("SPOR_SAML_CLOCK_SKEW_SECONDS", 60)
+# The lowest NSIS assurance level accepted; below it a sign-in is refused. An accepted
+# sign-in counts as the second factor.
+SPOR_SAML_MIN_ASSURANCE = os.environ.get("SPOR_SAML_MIN_ASSURANCE", "Substantial")
+if SPOR_SAML_MIN_ASSURANCE not in ("Substantial", "High"):
+    raise ImproperlyConfigured("SPOR_SAML_MIN_ASSURANCE must be Substantial or High, not "
+                               f"{SPOR_SAML_MIN_ASSURANCE!r}")
+# Attribute names of the OIOSAML 3.0 profile; change them only for another profile.
+SPOR_SAML_ATTRIBUTES = {
+    key: os.environ.get(f"SPOR_SAML_ATTR_{key.upper()}", default) for key, default in (
+        ("subject", "https://data.gov.dk/model/core/eid/professional/uuid/persistent"),
+        ("name", "https://data.gov.dk/model/core/eid/fullName"),
+        ("email", "https://data.gov.dk/model/core/eid/email"),
+        ("assurance", "https://data.gov.dk/concept/core/nsis/loa"),
+        # KOMBIT's job-function roles: a base64 Basic Privilege Profile, or plain values.
+        ("roles", "https://data.gov.dk/model/core/eid/privilegesIntermediate"),
+    )
+}
+SPOR_OIDC_ISSUER = os.environ.get("SPOR_OIDC_ISSUER", "").rstrip("/")
+SPOR_OIDC_LABEL = os.environ.get("SPOR_OIDC_LABEL", "Microsoft Entra ID")
+SPOR_OIDC_CLIENT_ID = os.environ.get("SPOR_OIDC_CLIENT_ID", "")
+SPOR_OIDC_CLIENT_SECRET = os.environ.get("SPOR_OIDC_CLIENT_SECRET", "")
+SPOR_OIDC_SCOPES = os.environ.get("SPOR_OIDC_SCOPES", "openid profile email")
+SPOR_OIDC_ROLES_CLAIM = os.environ.get("SPOR_OIDC_ROLES_CLAIM", "roles")
+SPOR_OIDC_USERNAME_CLAIM = os.environ.get("SPOR_OIDC_USERNAME_CLAIM", "preferred_username")
+# An OIDC sign-in counts as two factors only when the ID token says so: one of these
+# "amr" values (Entra ID: mfa) or "acr" values. Otherwise it is refused.
+SPOR_OIDC_TWO_FACTOR_AMR = envlist("SPOR_OIDC_TWO_FACTOR_AMR", "mfa")
+SPOR_OIDC_TWO_FACTOR_ACR = envlist("SPOR_OIDC_TWO_FACTOR_ACR", "")
+# Who to ask for a role, named on the page that refuses a sign-in without one.
+SPOR_SSO_ROLE_CONTACT = os.environ.get("SPOR_SSO_ROLE_CONTACT", "")
+# Off: only the break-glass administrators (user names) log in with a local password;
+# each such login is written in "Kontoændringer" and shown to the other administrators.
+SPOR_LOCAL_PASSWORDS = envbool("SPOR_LOCAL_PASSWORDS", True)
+SPOR_BREAK_GLASS_USERS = envlist("SPOR_BREAK_GLASS_USERS", "")
+if not SPOR_LOCAL_PASSWORDS and not (SPOR_SAML_IDP_METADATA or SPOR_OIDC_ISSUER):
+    raise ImproperlyConfigured("SPOR_LOCAL_PASSWORDS=false needs an identity provider: set "
+                               "SPOR_SAML_IDP_METADATA or SPOR_OIDC_ISSUER")
+# djangosaml2 reads its configuration from spor.accounts.saml (built from the above).
+SAML_CONFIG_LOADER = "spor.accounts.saml.sp_config"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_SESSION_COOKIE_NAME = "spor_saml"
+# The identity provider posts its answer from another site: only a SameSite=None cookie
+# comes with it, and browsers take that only over HTTPS.
+SAML_SESSION_COOKIE_SAMESITE = "None" if HTTPS else "Lax"
+SAML_IGNORE_AUTHENTICATED_USERS_ON_LOGIN = True
+SAML_CSP_HANDLER = ""  # Spor sends its own policy (ContentSecurityPolicyMiddleware)

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Staff and access")
 
     def ready(self):
-        from spor.accounts import checks  # noqa: F401
+        from spor.accounts import checks, sso  # noqa: F401

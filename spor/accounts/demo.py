@@ -1,4 +1,4 @@
-from spor.accounts.models import Team, User
+from spor.accounts.models import IdpRole, Team, User
 from spor.lib.demo import DEMO_PASSWORD
 
 TEAMS = [
@@ -35,3 +35,7 @@ def populate(ctx):
         user.save()
         user.teams.set([ctx.teams[t] for t in teams])
         ctx.staff[username] = user
+    # An example for the "roles from the identity provider" page (the demo has no provider).
+    example = IdpRole.objects.create(service=ctx.service, role=User.Role.CLINICIAN,
+                                     name="http://spor.example/roles/jobrole/behandler/1")
+    example.teams.set([ctx.teams["counselling"]])

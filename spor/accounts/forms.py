@@ -1,10 +1,12 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spor.accounts.models import Service, Team, User
+from spor.accounts.models import IdpRole, Service, Team, User
+from spor.accounts.sso import may_use_password
 from spor.lib.forms import ModelForm
 
 
@@ -182,3 +184,31 @@ class ServiceForm(ModelForm):
                   "treatment_guarantee_days", "day_team_capacity", "parent_course_evenings",
                   "parent_followup_evenings", "no_change_alarm_session",
                   "small_cell_threshold", "request_retention_days"]
+
+
+class IdpRoleForm(ModelForm):
+    class Meta:
+        model = IdpRole
+        fields = ["name", "role", "teams"]
+        widgets = {"teams": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.service = service
+        self.fields["teams"].queryset = service.teams.all()
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; with local passwords off it tells everyone but the
+    break-glass administrators to use the identity provider."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if not may_use_password(username):
+            raise forms.ValidationError(
+                _("Local passwords are turned off here. Sign in with your organisation's "
+                  "identity provider (the button below)."), code="no_local_passwords")
+        return super().clean()

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 
 class Service(models.Model):
@@ -135,6 +136,10 @@ class User(AbstractUser):
     # A single-use code for pairing a new authenticator, kept as a keyed hash only.
     enrolment_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     enrolment_code_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    # "<provider> <subject>" for an account the identity provider signs in (empty: a local
+    # account). Its role and teams follow the provider's roles at every sign-in.
+    idp_subject = models.CharField(max_length=400, unique=True, null=True, blank=True,
+                                   editable=False)
 
     class Meta:
         verbose_name = _("staff member")
@@ -249,6 +254,7 @@ class AccountEvent(models.Model):
         SECOND_FACTOR_RESET = "second_factor_reset", _("Two-factor login reset")
         ENROLMENT_CODE = "enrolment_code", _("Enrolment code made")
         ENROLLED = "enrolled", _("Two-factor login set up")
+        BREAK_GLASS = "break_glass", _("Break-glass login with a local password")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     service = models.ForeignKey(Service, models.CASCADE, related_name="+")
@@ -272,3 +278,79 @@ class AccountEvent(models.Model):
                                   actor_name=actor.username if actor else "",
                                   member=member, member_name=member.username, what=what,
                                   detail=detail[:300])
+
+
+class IdpRole(models.Model):
+    """A role or group as the identity provider names it (a KOMBIT job-function role, an
+    Entra ID app role or group) and the Spor role and teams it gives. Someone with several
+    mapped roles gets the one that sees most and the teams of all of them."""
+
+    service = models.ForeignKey(Service, models.CASCADE, related_name="idp_roles")
+    name = models.CharField(
+        _("role or group at the identity provider"), max_length=300,
+        help_text=_("Exactly as the provider sends it, e.g. "
+                    "http://spor.kommune.dk/roles/jobrole/behandler/1 or an Entra ID app "
+                    "role."))
+    role = models.CharField(_("role in Spor"), max_length=20, choices=User.Role)
+    teams = models.ManyToManyField(Team, blank=True, related_name="+",
+                                   verbose_name=_("teams"))
+
+    # Who wins when a person holds several: the role that can do most first.
+    PRECEDENCE = [User.Role.ADMIN, User.Role.LEADER, User.Role.CLINICIAN, User.Role.TEACHER,
+                  User.Role.ANALYST]
+
+    class Meta:
+        verbose_name = _("role from the identity provider")
+        verbose_name_plural = _("roles from the identity provider")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="idp_role_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class IdpDevice(Device):
+    """The second factor of a sign-in through the identity provider at the assurance level
+    Spor requires (NSIS "Substantial" or an ID token that names one). It takes no codes:
+    only the provider's verified answer logs it in (spor.accounts.sso.sign_in)."""
+
+    def verify_token(self, token):
+        return False
+
+
+class SignInRefusal(models.Model):
+    """A refused sign-in through an identity provider, for the administrators: when, which
+    provider, the person as the provider names them (when known) and why. Never a token
+    or an assertion."""
+
+    class Reason(models.TextChoices):
+        SIGNATURE = "signature", _("The signature is not right")
+        EXPIRED = "expired", _("The answer has expired")
+        AUDIENCE = "audience", _("The answer was meant for another service")
+        REPLAYED = "replayed", _("The answer was used before or not asked for")
+        UNKNOWN_IDP = "unknown_idp", _("Unknown identity provider")
+        NOT_ENCRYPTED = "not_encrypted", _("The assertion was not encrypted")
+        ASSURANCE = "assurance", _("Assurance level too low")
+        NO_ROLE = "no_role", _("No role in Spor")
+        NAME_TAKEN = "name_taken", _("A local account has the same user name")
+        INACTIVE = "inactive", _("The account is closed")
+        TOKEN = "token", _("The ID token is not valid")
+        NONCE = "nonce", _("The ID token answers another sign-in (nonce)")
+        STATE = "state", _("The answer belongs to another sign-in (state)")
+        OTHER = "other", _("The identity provider's answer could not be read")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The service when the provider's roles point to one; else every administrator sees it.
+    service = models.ForeignKey(Service, models.CASCADE, null=True, related_name="+")
+    provider = models.CharField(max_length=300)
+    name = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.provider} {self.reason}"

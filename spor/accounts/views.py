@@ -1,12 +1,18 @@
+import datetime
+
 import segno
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -15,11 +21,13 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spor.accounts import tablet
-from spor.accounts.decorators import staff_required
+from spor.accounts import oidc, saml, tablet
+from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.forms import (
     EnrolmentCodeForm,
     FreshSecondFactorForm,
+    IdpRoleForm,
+    LoginForm,
     ServiceForm,
     StaffForm,
     TabletPinForm,
@@ -27,7 +35,7 @@ from spor.accounts.forms import (
     TokenForm,
     UnlockForm,
 )
-from spor.accounts.models import AccountEvent, Team, User
+from spor.accounts.models import AccountEvent, IdpRole, SignInRefusal, Team, User
 from spor.lib.ratelimit import hit
 
 ADMIN = User.Role.ADMIN
@@ -169,7 +177,63 @@ def staff_list(request):
              .prefetch_related("teams", "totpdevice_set").order_by("-is_active", "first_name"))
     return render(request, "accounts/staff_list.html", {
         "staff": staff, "teams": Team.objects.filter(service=request.user.service),
-        "service": request.user.service})
+        "service": request.user.service, "break_glass": _break_glass_uses(request.user)})
+
+
+def _break_glass_uses(user):
+    """Break-glass logins of the last 30 days by other administrators, for everyone else
+    who administers the service to see."""
+    since = timezone.now() - datetime.timedelta(days=30)
+    return (AccountEvent.objects.filter(service=user.service, what=W.BREAK_GLASS, at__gte=since)
+            .exclude(member=user))
+
+
+def login_page(request):
+    """The password login, with the identity providers' buttons when they are set up."""
+    view = auth_views.LoginView.as_view(
+        template_name="accounts/login.html", redirect_authenticated_user=True,
+        authentication_form=LoginForm, extra_context={
+            "saml": saml.enabled() and settings.SPOR_SAML_IDP_LABEL,
+            "oidc": oidc.enabled() and settings.SPOR_OIDC_LABEL,
+            "passwords": settings.SPOR_LOCAL_PASSWORDS})
+    return view(request)
+
+
+def logout_page(request):
+    """Log out; a login through SAML also logs out at the identity provider (single
+    logout), which sends the browser back to Spor."""
+    if request.method == "POST" and request.session.get("sso") == "saml" and saml.enabled():
+        return saml.logout(request)
+    return auth_views.LogoutView.as_view()(request)
+
+
+@staff_required(ADMIN)
+def idp_roles(request):
+    """Which roles and groups of the identity provider give which Spor role and teams, and
+    the sign-ins that were refused."""
+    service = request.user.service
+    form = IdpRoleForm(request.POST or None, service=service)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("Saved. The role applies from the next sign-in."))
+        return redirect("idp_roles")
+    return render(request, "accounts/idp_roles.html", {
+        "form": form, "service": service,
+        "mappings": IdpRole.objects.filter(service=service).prefetch_related("teams"),
+        "refusals": SignInRefusal.objects.filter(Q(service=service) | Q(service=None))[:100],
+        "saml": saml.enabled(), "oidc": oidc.enabled()})
+
+
+@staff_required(ADMIN)
+def idp_role_delete(request, mapping):
+    instance = get_object_or_404(IdpRole, pk=mapping, service=request.user.service)
+    if (refused := not_post(request)) is not None:
+        return refused
+    instance.delete()
+    messages.success(request, _("Removed. Who had only this role is refused at the next "
+                                "sign-in."))
+    return redirect("idp_roles")
 
 
 def _staff_member(request, pk):
@@ -240,7 +304,8 @@ def account_log(request):
     service = request.user.service
     waiting = [m for m in (User.objects.filter(service=service, is_active=True,
                                                role__in=User.SECOND_FACTOR_ROLES)
-                           .exclude(totpdevice__confirmed=True).order_by("username"))
+                           .exclude(totpdevice__confirmed=True)
+                           .filter(idp_subject=None).order_by("username"))
                if request.user.may_give_enrolment_code(m)]
     return render(request, "accounts/account_log.html", {
         "events": AccountEvent.objects.filter(service=service)[:500],

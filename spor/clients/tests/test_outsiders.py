@@ -31,6 +31,8 @@ OBJECTS = {
 NOT_CLIENT_DATA = {
     "staff": "staff members, scoped to the administrator's service (accounts tests)",
     "team": "teams, scoped to the administrator's service (accounts tests)",
+    "mapping": "a role from the identity provider, scoped to the administrator's service "
+               "(accounts test_sso_rules)",
     "service_slug": "a service's public page for young people, open to all (public tests)",
     "gallery_item": "young people's gallery posts, never linked to a client; moderated by "
                     "the service's counselling team (public tests)",

@@ -1,0 +1,98 @@
+"""The rules around sign-in through the identity provider that need no provider: the
+mapping page, local passwords turned off with a break-glass administrator, and what a
+password alone may reach. The flows themselves run in Chromium in test_sso."""
+
+from django.test import override_settings
+from django.urls import reverse
+
+from spor.accounts.models import AccountEvent, IdpDevice, IdpRole, User
+from spor.accounts.saml import privileges
+from spor.accounts.tests.idp import privileges_xml
+from spor.lib.testing import PersonaTestCase, make_user
+
+ROLE = "http://spor.helsingor.dk/roles/jobrole/behandler/1"
+
+
+class RoleMappingPageTests(PersonaTestCase):
+    def test_an_administrator_maps_an_idp_role_to_a_role_and_a_team(self):
+        self.login(self.adam)
+        response = self.client.post(reverse("idp_roles"), {
+            "name": f"  {ROLE} ", "role": User.Role.CLINICIAN, "teams": [self.team_a.pk]})
+        self.assertRedirects(response, reverse("idp_roles"))
+        mapping = IdpRole.objects.get()
+        self.assertEqual((mapping.name, mapping.service, list(mapping.teams.all())),
+                         (ROLE, self.service, [self.team_a]))
+        self.assertContains(self.client.get(reverse("idp_roles")), ROLE)
+
+    def test_a_team_of_another_service_is_refused_by_name(self):
+        other_team = self.other_service.default_team()
+        self.login(self.adam)
+        response = self.client.post(reverse("idp_roles"), {
+            "name": ROLE, "role": User.Role.CLINICIAN, "teams": [other_team.pk]})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("teams", response.context["form"].errors)
+        self.assertFalse(IdpRole.objects.exists())
+
+    def test_only_the_services_own_administrator_reaches_the_page_and_its_mappings(self):
+        mapping = IdpRole.objects.create(service=self.service, name=ROLE, role="clinician")
+        delete = reverse("idp_role_delete", args=[mapping.pk])
+        self.login(self.lene)
+        self.assertEqual(self.client.get(reverse("idp_roles")).status_code, 403)
+        olga_admin = make_user(self.other_service, "otto", User.Role.ADMIN)
+        self.login(olga_admin)
+        self.assertEqual(self.client.post(delete).status_code, 404)
+        self.login(self.adam)
+        self.assertEqual(self.client.get(delete).status_code, 405)
+        self.assertRedirects(self.client.post(delete), reverse("idp_roles"))
+        self.assertFalse(IdpRole.objects.exists())
+
+    def test_kombits_privilege_profile_and_plain_values_both_give_roles(self):
+        self.assertEqual(privileges([privileges_xml([ROLE, "urn:x:leder"])]),
+                         [ROLE, "urn:x:leder"])
+        self.assertEqual(privileges(["spor-clinicians"]), ["spor-clinicians"])
+
+
+@override_settings(SPOR_LOCAL_PASSWORDS=False, SPOR_BREAK_GLASS_USERS=["adam"],
+                   SPOR_OIDC_ISSUER="https://login.example.dk")
+class LocalPasswordsOffTests(PersonaTestCase):
+    def post_login(self, username):
+        return self.client.post(reverse("login"), {"username": username,
+                                                   "password": f"{username}-password-1"})
+
+    def test_a_clinician_is_told_to_use_the_identity_provider(self):
+        response = self.post_login("alice")
+        self.assertContains(response, "Lokale adgangskoder er slået fra her")
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_the_break_glass_administrator_logs_in_and_the_others_see_it(self):
+        response = self.post_login("adam")
+        self.assertEqual(response.status_code, 302)
+        use = AccountEvent.objects.get(what=AccountEvent.What.BREAK_GLASS)
+        self.assertEqual((use.actor, use.member), (self.adam, self.adam))
+        anna = make_user(self.service, "anna", User.Role.ADMIN)
+        self.client.force_login(anna, backend="spor.accounts.sso.IdpBackend")
+        with override_settings(SPOR_REQUIRE_2FA=False):
+            page = self.client.get(reverse("staff_list"))
+        self.assertContains(page, "Nødadgang: adam")
+        self.client.force_login(self.adam, backend="spor.accounts.sso.IdpBackend")
+        with override_settings(SPOR_REQUIRE_2FA=False):
+            self.assertNotContains(self.client.get(reverse("staff_list")), "Nødadgang:")
+
+    def test_a_password_login_with_passwords_on_is_no_break_glass_use(self):
+        with override_settings(SPOR_LOCAL_PASSWORDS=True):
+            self.post_login("adam")
+        self.assertFalse(AccountEvent.objects.filter(what=AccountEvent.What.BREAK_GLASS))
+
+
+@override_settings(SPOR_REQUIRE_2FA=True)
+class PasswordAloneTests(PersonaTestCase):
+    def test_an_idp_account_given_a_password_still_needs_a_code_it_cannot_have(self):
+        mette = make_user(self.service, "mette", User.Role.CLINICIAN, [self.team_a])
+        User.objects.filter(pk=mette.pk).update(idp_subject="https://idp.example/ 1")
+        IdpDevice.objects.create(user=mette, name="idp", confirmed=True)
+        self.client.post(reverse("login"), {"username": "mette",
+                                            "password": "mette-password-1"})
+        page = reverse("client_detail", args=[self.ida.pk])
+        self.assertRedirects(self.client.get(page), reverse("otp_verify"))
+        self.client.post(reverse("otp_verify"), {"token": "000000"})
+        self.assertRedirects(self.client.get(page), reverse("otp_verify"))
