@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 
 from django import forms
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team, User
 from spor.clients.models import Client
+from spor.lib import grid
 from spor.lib.dates import not_in_future, today
 from spor.lib.forms import DateInput, ModelForm
 from spor.programmes.models import (
@@ -353,11 +355,33 @@ def week_of(value: str | None) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+@dataclasses.dataclass
+class AttendanceCell(grid.Cell):
+    """One young person's weekday in the week grid (see spor.lib.grid)."""
+
+    enrolment: object = None
+    found: object = None  # the DayTeamAttendance stored for the day, if any
+    label: str = ""
+    field: object = None  # the bound form field of an open cell, for the template
+
+
+def week_rows(enrolments, days, may_edit: bool) -> list[dict]:
+    """A row per place and a cell per weekday of `days` [(label, day)]; a cell is open to
+    one who may edit, on a day the place runs, up to today."""
+    existing = {(a.enrolment_id, a.date): a for a in DayTeamAttendance.objects.filter(
+        enrolment__in=enrolments, date__gte=days[0][1], date__lte=days[-1][1])}
+    now = today()
+    return [{"enrolment": enrolment, "cells": [
+        AttendanceCell(day, f"s_{enrolment.pk.hex}_{i}", enrolment=enrolment,
+                       found=existing.get((enrolment.pk, day)),
+                       label=f"{enrolment.client.display_name}, {label}",
+                       open=may_edit and enrolment.is_active_on(day) and day <= now)
+        for i, (label, day) in enumerate(days)]} for enrolment in enrolments]
+
+
 class WeekForm(forms.Form):
-    """A day team week: the attendance grid (one field per young person and weekday that
-    may be edited) and the week's teaching hours. `rows` are the week page's rows of cells,
-    each with its `name`, `label`, `enrolment`, `day`, the attendance `found` and whether it
-    is `editable`."""
+    """A day team week: the attendance grid (one field per open cell of `rows`, see
+    week_rows) and the week's teaching hours."""
 
     hours = forms.DecimalField(label=_("teaching hours this week"), required=False,
                                min_value=0, max_value=40, decimal_places=1,
@@ -368,30 +392,22 @@ class WeekForm(forms.Form):
         super().__init__(*args, initial={"hours": teaching.hours if teaching else None},
                          **kwargs)
         self.teaching = teaching
-        self.cells = [cell for row in rows for cell in row["cells"] if cell["editable"]]
+        self.cells = [cell for row in rows for cell in row["cells"] if cell.open]
         for cell in self.cells:
-            found = cell["found"]
-            self.fields[cell["name"]] = forms.ChoiceField(
-                label=cell["label"], required=False, initial=found.status if found else "",
+            self.fields[cell.name] = forms.ChoiceField(
+                label=cell.label, required=False,
+                initial=cell.found.status if cell.found else "",
                 choices=[("", "–"), *DayTeamAttendance.Status.choices])
 
     def save(self, service, monday: datetime.date) -> None:
         """Write what changed, in one transaction the caller opens."""
         data = self.cleaned_data
-        create, update, delete = [], [], []
-        for cell in self.cells:
-            value, found = data.get(cell["name"]), cell["found"]
-            if value and found is None:
-                create.append(DayTeamAttendance(enrolment=cell["enrolment"], date=cell["day"],
-                                                status=value))
-            elif value and found.status != value:
-                found.status = value
-                update.append(found)
-            elif not value and found is not None:
-                delete.append(found.pk)
-        DayTeamAttendance.objects.bulk_create(create)
-        DayTeamAttendance.objects.bulk_update(update, ["status"])
-        DayTeamAttendance.objects.filter(pk__in=delete).delete()
+        grid.write(DayTeamAttendance,
+                   stored={c.name: c.found for c in self.cells if c.found is not None},
+                   wanted={c.name: DayTeamAttendance(enrolment=c.enrolment, date=c.day,
+                                                     status=data[c.name])
+                           if data.get(c.name) else None for c in self.cells},
+                   compare=("status",))
         hours = data.get("hours")
         if hours is None and self.teaching is not None:
             self.teaching.delete()

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from spor.lib import grid as cells
 from spor.lib.dates import today
 from spor.tracking.models import (
     UNIT_SHORT,
@@ -90,12 +91,7 @@ def cell_text(entry: DiaryEntry | None, unit: str) -> str:
 
 
 @dataclasses.dataclass
-class Cell:
-    day: datetime.date
-    name: str
-    text: str = ""
-    open: bool = True  # False for days in the future or before birth
-    error: str = ""
+class Cell(cells.Cell):
     others: list = dataclasses.field(default_factory=list)  # app and import entries
     conflict: bool = False  # the interview and an app or the import disagree
 
@@ -223,26 +219,14 @@ def save(client, user, sheets) -> int:
         stored = {(e.date, e.substance): e for e in client.diary_entries.select_for_update()
                   .filter(source=Source.CLINICIAN, date__gte=min(days), date__lte=max(days),
                           substance__in=[s.substance for s in sheets])}
-        create, update, delete = [], [], []
-        for key, entry in wanted.items():
-            old = stored.get(key)
-            if entry is None:
-                if old is not None:
-                    delete.append(old.pk)
-            elif old is None:
-                entry.source, entry.recorded_by = Source.CLINICIAN, user
-                create.append(entry)
-            elif not _same(old, entry):
-                old.answer, old.amount, old.unit = entry.answer, entry.amount, entry.unit
-                old.recorded_by = user
-                old.updated_at = entry.updated_at
-                update.append(old)
-        DiaryEntry.objects.bulk_create(create)
-        DiaryEntry.objects.bulk_update(update, ["answer", "amount", "unit", "recorded_by",
-                                                "updated_at"])
-        DiaryEntry.objects.filter(pk__in=delete).delete()
-    return len(create) + len(update) + len(delete)
+        for entry in filter(None, wanted.values()):
+            entry.source, entry.recorded_by = Source.CLINICIAN, user
+        return cells.write(DiaryEntry, stored, wanted, compare=ANSWER,
+                           also=("recorded_by", "updated_at"))
+
+
+ANSWER = ("answer", "amount", "unit")
 
 
 def _same(old, new) -> bool:
-    return (old.answer, old.amount, old.unit or "") == (new.answer, new.amount, new.unit or "")
+    return all(getattr(old, f) == getattr(new, f) for f in ANSWER)

@@ -20,6 +20,7 @@ from spor.programmes.forms import (
     TimetableSlotForm,
     WeekForm,
     week_of,
+    week_rows,
 )
 from spor.programmes.models import (
     DayTeamAttendance,
@@ -172,26 +173,16 @@ WEEKDAYS = [gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wedne
 @staff_required(*CLIENT_ROLES)
 def week(request):
     """One week of the day team: attendance per young person and day, teaching hours."""
-    user, now = request.user, today()
+    user = request.user
     service = user.service
     monday = week_of(request.GET.get("week"))
-    days = [monday + datetime.timedelta(days=i) for i in range(5)]
+    days = [(label, monday + datetime.timedelta(days=i)) for i, label in enumerate(WEEKDAYS)]
     enrolments = list(DayTeamEnrolment.objects.visible_to(user)
-                      .overlapping(days[0], days[-1]).select_related("client")
+                      .overlapping(monday, days[-1][1]).select_related("client")
                       .order_by("client__first_name", "client__last_name"))
-    existing = {(a.enrolment_id, a.date): a for a in DayTeamAttendance.objects.filter(
-        enrolment__in=enrolments, date__gte=days[0], date__lte=days[-1])}
     teaching = TeachingWeek.objects.filter(service=service, monday=monday).first()
     may_edit = works_in(user, DAY_TEAM)
-    rows = []
-    for enrolment in enrolments:
-        row = []
-        for i, day in enumerate(days):
-            row.append({"name": f"s_{enrolment.pk.hex}_{i}", "day": day,
-                        "enrolment": enrolment, "found": existing.get((enrolment.pk, day)),
-                        "label": f"{enrolment.client.display_name}, {WEEKDAYS[i]}",
-                        "editable": may_edit and enrolment.is_active_on(day) and day <= now})
-        rows.append({"enrolment": enrolment, "cells": row})
+    rows = week_rows(enrolments, days, may_edit)
     form = WeekForm(request.POST if request.method == "POST" and may_edit else None,
                     rows=rows, teaching=teaching)
     if form.is_bound and form.is_valid():
@@ -205,9 +196,9 @@ def week(request):
                P.REGISTRATION)
     for row in rows:
         for cell in row["cells"]:
-            cell["field"] = form[cell["name"]] if cell["editable"] else None
+            cell.field = form[cell.name] if cell.open else None
     return render(request, "programmes/week.html", {
-        "form": form, "rows": rows, "days": list(zip(WEEKDAYS, days, strict=True)),
+        "form": form, "rows": rows, "days": days,
         "monday": monday, "previous": monday - datetime.timedelta(days=7),
         "next": monday + datetime.timedelta(days=7), "this_week": week_of(None),
         "week_number": monday.isocalendar()[1], "may_edit": may_edit,
