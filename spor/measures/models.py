@@ -262,8 +262,16 @@ class Rating(models.Model):
             models.UniqueConstraint(fields=["session", "instrument", "rater"],
                                     name="rating_once_per_session"),
         ]
-        # First and last outcome of each course, for the yearly statistics.
-        indexes = [models.Index(fields=["course", "rater", "instrument", "date"])]
+        indexes = [
+            # First and last outcome of each course, for the yearly statistics: on
+            # PostgreSQL the index holds the total too, so that the ratings of the
+            # courses counted are read from the index alone, never the whole table.
+            models.Index(fields=["course", "rater", "instrument", "date", "created_at"],
+                         include=["total"], name="rating_course_ends"),
+            # The ratings of a period's sessions, for the share of sessions rated.
+            models.Index(fields=["date"], include=["session", "rater", "instrument"],
+                         name="rating_date"),
+        ]
 
     def __str__(self):
         return f"{self.instrument} {self.get_rater_display()}"

@@ -27,6 +27,8 @@ Counting rules (the same as the clinician's page, see progress.py and docs/fit.m
   database.
 """
 
+import datetime
+
 from django.db import connections
 from django.db.models import (
     Case,
@@ -97,29 +99,31 @@ def with_change_class(courses, rater: str = Rating.Rater.CLIENT):
 
 
 # Counting is one SQL statement: the courses (age and service, compiled by Django so that
-# it runs on SQLite and PostgreSQL alike), each course's outcome ratings numbered once with
-# window functions, then the classes. The correlated subqueries of the annotations above
-# took 13 times as long as this on a national year of courses (bench/fit_stats.py). The
-# courses are MATERIALIZED on SQLite so that each age is worked out once, not once per
-# rating; PostgreSQL plans better with them inlined, which it does by default.
+# it runs on SQLite and PostgreSQL alike), the outcome ratings of those courses only (each
+# found in the covering index (course, rater, instrument, date, created_at) + total, so
+# that the cost follows the courses counted, not the whole ratings table), numbered once
+# per course with window functions over narrow rows, then the classes. The correlated
+# subqueries of the annotations above took 13 times as long as this on a national year of
+# courses (bench/fit_stats.py).
 COUNT_CLASSES = """
-WITH fit_courses AS {materialized} ({courses}),
+WITH fit_courses AS MATERIALIZED ({courses}),
 fit_ranked AS (
-    SELECT c.fit_course, c.fit_service, c.fit_age, ROUND(r.total * 10) AS t,
-           ROW_NUMBER() OVER w AS i, COUNT(r.total) OVER w AS n
-    FROM fit_courses c
-    LEFT JOIN {ratings} r ON r.course_id = c.fit_course AND r.rater = %s
-                             AND r.instrument IN ({instruments})
-    WINDOW w AS (PARTITION BY c.fit_course ORDER BY r.date, r.created_at
+    SELECT r.course_id AS fit_course, ROUND(r.total * 10) AS t,
+           ROW_NUMBER() OVER w AS i, COUNT(*) OVER w AS n
+    FROM {ratings} r
+    WHERE r.course_id IN (SELECT fit_course FROM fit_courses) AND r.rater = %s
+          AND r.instrument IN ({instruments})
+    WINDOW w AS (PARTITION BY r.course_id ORDER BY r.date, r.created_at
                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 fit_ends AS (
-    SELECT fit_service, fit_age, MAX(n) AS n, MAX(CASE WHEN i = 1 THEN t END) AS first_t,
+    SELECT fit_course, MAX(n) AS n, MAX(CASE WHEN i = 1 THEN t END) AS first_t,
            MAX(CASE WHEN i = n THEN t END) AS last_t
-    FROM fit_ranked GROUP BY fit_course, fit_service, fit_age
+    FROM fit_ranked WHERE i = 1 OR i = n GROUP BY fit_course
 ),
 fit_normed AS (
-    SELECT n, first_t, last_t, {cutoff} AS cutoff_t, {rci} AS rci_t FROM fit_ends c
+    SELECT COALESCE(e.n, 0) AS n, e.first_t, e.last_t, {cutoff} AS cutoff_t, {rci} AS rci_t
+    FROM fit_courses c LEFT JOIN fit_ends e ON e.fit_course = c.fit_course
 )
 SELECT CASE
     WHEN n = 0 THEN 'none'
@@ -147,8 +151,7 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
     rci_sql, rci_params = _norm_sql(table, "rci")
     sql = COUNT_CLASSES.format(
         courses=courses_sql, ratings=Rating._meta.db_table,
-        instruments=", ".join(["%s"] * len(codes)), cutoff=cutoff_sql, rci=rci_sql,
-        materialized="MATERIALIZED" if connections[inner.db].vendor == "sqlite" else "")
+        instruments=", ".join(["%s"] * len(codes)), cutoff=cutoff_sql, rci=rci_sql)
     with connections[inner.db].cursor() as cursor:
         cursor.execute(sql, [*params, rater, *codes, *cutoff_params, *rci_params])
         found = dict(cursor.fetchall())
@@ -158,20 +161,55 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
     return counts
 
 
+# Sessions by kind and attendance with their ratings, in one pass over the sessions: each
+# session joined to its ratings (a lookup in the index (session, instrument, rater) when
+# the sessions are few; the ratings of the period, by their date, when they are many),
+# flagged once per session, then counted.
+SESSIONS_RATED = """
+SELECT kind, attendance, COUNT(*), SUM(o), SUM(a), SUM(p) FROM (
+    SELECT s.id, s.kind, s.attendance,
+           MAX(CASE WHEN r.rater = %s AND r.instrument IN ({outcome}) THEN 1 ELSE 0 END) AS o,
+           MAX(CASE WHEN r.rater = %s AND r.instrument IN ({alliance}) THEN 1 ELSE 0 END) AS a,
+           MAX(CASE WHEN r.rater = %s AND r.instrument IN ({outcome}) THEN 1 ELSE 0 END) AS p
+    FROM ({sessions}) s
+    LEFT JOIN {ratings} r ON r.session_id = s.id AND r.date >= %s AND r.date <= %s
+    GROUP BY s.id, s.kind, s.attendance
+) rated GROUP BY kind, attendance
+"""
+
+
+def sessions_rated(sessions, start=None, end=None) -> list[dict]:
+    """Sessions (a queryset of those from `start` to `end`, when given: a rating has its
+    session's date) by kind and attendance: how many, and how many have an outcome and an
+    alliance rating by the young person and an outcome rating by a parent. One query."""
+    start, end = start or datetime.date.min, end or datetime.date.max
+    inner = sessions.order_by().values("id", "kind", "attendance")
+    sessions_sql, params = inner.query.sql_with_params()
+    outcome = [i.code for i in instruments.of_kind("outcome")]
+    alliance = [i.code for i in instruments.of_kind("alliance")]
+    marks = ", ".join(["%s"] * len(outcome))
+    sql = SESSIONS_RATED.format(outcome=marks, alliance=", ".join(["%s"] * len(alliance)),
+                                sessions=sessions_sql, ratings=Rating._meta.db_table)
+    client, parent = Rating.Rater.CLIENT, Rating.Rater.PARENT
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(sql, [client, *outcome, client, *alliance, parent, *outcome, *params,
+                             start, end])
+        return [{"kind": kind, "attendance": attendance, "sessions": n, "with_outcome": o or 0,
+                 "with_alliance": a or 0, "with_parent_outcome": p or 0}
+                for kind, attendance, n, o, a, p in cursor.fetchall()]
+
+
+def rating_shares(rows) -> dict:
+    """Attended sessions of `sessions_rated` rows and how many of them were rated."""
+    attended = [row for row in rows if row["attendance"] == "attended"]
+    return {key: sum(row[key] for row in attended)
+            for key in ("sessions", "with_outcome", "with_alliance", "with_parent_outcome")}
+
+
 def session_rating_shares(sessions) -> dict:
     """Attended sessions, and how many have an outcome and an alliance rating by the young
-    person, and an outcome rating by a parent. Two queries, one pass over the ratings."""
-    attended = sessions.filter(attendance="attended")
-
-    def rated(kind, rater):
-        codes = [i.code for i in instruments.of_kind(kind)]
-        return Count("session", distinct=True, filter=Q(rater=rater, instrument__in=codes))
-
-    counts = Rating.objects.filter(session__in=attended).aggregate(
-        with_outcome=rated("outcome", Rating.Rater.CLIENT),
-        with_alliance=rated("alliance", Rating.Rater.CLIENT),
-        with_parent_outcome=rated("outcome", Rating.Rater.PARENT))
-    return {"sessions": attended.count(), **counts}
+    person, and an outcome rating by a parent. One query."""
+    return rating_shares(sessions_rated(sessions))
 
 
 def _ymd(day):

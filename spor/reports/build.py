@@ -64,8 +64,9 @@ class Scope:
             courses = courses.filter(team=self.team)
         return courses
 
-    def sessions(self):
-        sessions = Session.objects.filter(date__gte=self.start, date__lte=self.end)
+    def sessions(self, start=None, end=None):
+        sessions = Session.objects.filter(date__gte=start or self.start,
+                                          date__lte=end or self.end)
         if self.services is not None:
             sessions = sessions.filter(course__client__service__in=self.services)
         if self.team is not None:
@@ -88,9 +89,9 @@ class Scope:
 
 def build(scope: Scope, threshold: int, national=None) -> dict:
     values = sections.aggregate_courses(scope.courses())
-    previous_anonymous = scope.courses(*scope.previous()).filter(
-        kind=Course.Kind.ANONYMOUS).count()
-    session_values = scope.sessions().aggregate(**sections.session_aggregates())
+    before = scope.previous()
+    previous = sections.aggregate_courses(scope.courses(*before))
+    session_rows = stats.sessions_rated(scope.sessions(), scope.start, scope.end)
     fmt = Formatter(threshold)
     outcome = sections.outcome_tables(values)
     report = {
@@ -102,12 +103,13 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "age_distribution": {group: fmt.plain(table) for group, table
                              in sections.age_tables(values).items()},
         "age_bands": [key for key, _low, _high in sections.AGE_BANDS],
-        "anonymous_contacts": fmt.change(values["anonymous_courses"], previous_anonymous),
+        "anonymous_contacts": fmt.change(values["anonymous_courses"],
+                                         previous["anonymous_courses"]),
         "referral_sources": fmt.categories(sections.referral_table(values)),
         "in_school": fmt.in_school(sections.in_school_table(values)),
         "sessions": {name: fmt.activity(table) for name, table
-                     in sections.session_tables(session_values).items()},
-        "fit": fit_section(scope, fmt),
+                     in sections.session_tables(session_rows).items()},
+        "fit": fit_section(scope, fmt, session_rows),
         "parent_courses": fmt.parent_courses(figures.parent_courses_in(
             scope.service, scope.start, scope.end)),
         "day_team": fmt.day_team(figures.day_team_in(scope.service, scope.start, scope.end)),
@@ -115,10 +117,46 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "national_comparison": national_comparison(national, outcome["all"], fmt),
         "rules": RULES,
     }
+    report["key_figures"] = key_figures(scope, before, report, previous, fmt)
     return report
 
 
-def fit_section(scope, fmt):
+def key_figures(scope, before, report, previous, fmt) -> dict:
+    """The period against the one before it (`Scope.previous`), for the first page: each
+    figure as {"this_year", "previous_year", "change_percent"} (percent points for the
+    success rates), suppressed by the same rules as its section."""
+    then = sections.outcome_tables(previous)
+    outcomes = {group: fmt.outcome(then[group]) for group in ("under_18", "all")}
+    parents_then = fmt.parent_courses(figures.parent_courses_in(scope.service, *before))
+    attended = scope.sessions(*before).filter(attendance="attended").count()
+    outreach_then = figures.outreach_in(scope.service, *before)["contacts"]
+    now = report["outcomes"]
+
+    def shares(group):
+        this_year = now[group]["success_percent"]
+        previous_year = outcomes[group]["success_percent"]
+        both = None not in (this_year, previous_year)
+        result = {"this_year": this_year, "previous_year": previous_year,
+                  "change_points": this_year - previous_year if both else None}
+        if now[group].get("suppressed") or outcomes[group].get("suppressed"):
+            result["suppressed"] = True
+        return result
+
+    return {
+        "previous_period": {"from": before[0].isoformat(), "to": before[1].isoformat()},
+        "courses": fmt.change(now["all"]["n"], outcomes["all"]["n"]),
+        "anonymous_contacts": report["anonymous_contacts"],
+        "success_percent_under_18": shares("under_18"),
+        "success_percent": shares("all"),
+        "sessions": fmt.change(report["sessions"]["by_kind"]["n"], attended, persons=False),
+        "parent_participants": fmt.change(report["parent_courses"]["participants"],
+                                          parents_then["participants"]),
+        "outreach_contacts": fmt.change(report["outreach"]["contacts"], outreach_then,
+                                        persons=False),
+    }
+
+
+def fit_section(scope, fmt, session_rows):
     """Change classes of the year's courses with outcome ratings, and the share of the
     year's attended sessions that were rated (activity, not persons)."""
     counts = stats.change_class_counts(scope.courses())
@@ -126,7 +164,7 @@ def fit_section(scope, fmt):
              **{name: counts[name] for name in FIT_CLASSES}}
     result = fmt.plain(Table(cells, sums={"courses_with_ors": FIT_CLASSES}),
                        total="courses_with_ors")
-    shares = stats.session_rating_shares(scope.sessions())
+    shares = stats.rating_shares(session_rows)
     result["sessions_rated"] = {
         "sessions": shares["sessions"],
         "with_ors_percent": percent(shares["with_outcome"], shares["sessions"]),
@@ -265,9 +303,17 @@ class Formatter:
             result["exams"]["suppressed"] = True
         return result
 
-    def change(self, this_year, previous_year):
-        table = Table({"this_year": this_year, "previous_year": previous_year})
-        hidden = suppress(table, self.threshold)
+    def change(self, this_year, previous_year, persons=True):
+        """A count against the one before; None (already hidden) stays hidden. Counts of
+        activity (persons=False) are never hidden."""
+        if None in (this_year, previous_year):
+            hidden = {name for name, value in (("this_year", this_year),
+                                               ("previous_year", previous_year))
+                      if value is None}
+            this_year, previous_year = this_year or 0, previous_year or 0
+        else:
+            table = Table({"this_year": this_year, "previous_year": previous_year})
+            hidden = suppress(table, self.threshold) if persons else set()
         result = {"this_year": None if "this_year" in hidden else this_year,
                   "previous_year": None if "previous_year" in hidden else previous_year,
                   "change_percent": None}

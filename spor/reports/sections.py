@@ -194,22 +194,21 @@ def aggregate_courses(courses) -> dict:
 
 # Sessions ------------------------------------------------------------------------------
 
-def session_aggregates():
-    result = {f"kind_{kind}": Count("pk", filter=Q(kind=kind, attendance="attended"))
-              for kind in SESSION_KINDS}
-    result.update({f"attendance_{a}": Count("pk", filter=Q(attendance=a))
-                   for a in ATTENDANCE})
-    return result
-
-
-def session_tables(values) -> dict[str, Table]:
-    kinds = {kind: values[f"kind_{kind}"] for kind in SESSION_KINDS}
+def session_tables(rows) -> dict[str, Table]:
+    """Attended sessions by kind, and all sessions by attendance, from the rows of
+    `spor.measures.stats.sessions_rated`."""
+    kinds = {kind: sum(r["sessions"] for r in rows
+                       if r["kind"] == kind and r["attendance"] == "attended")
+             for kind in SESSION_KINDS}
     kinds["n"] = sum(kinds.values())
-    attendance = {a: values[f"attendance_{a}"] for a in ATTENDANCE}
+    attendance = {a: sum(r["sessions"] for r in rows if r["attendance"] == a)
+                  for a in ATTENDANCE}
     attendance["n"] = sum(attendance.values())
     return {"by_kind": Table(kinds, sums={"n": SESSION_KINDS}),
             "attendance": Table(attendance, sums={"n": ATTENDANCE})}
 
 
 def sessions(session_qs):
-    return session_tables(session_qs.aggregate(**session_aggregates()))
+    from spor.measures.stats import sessions_rated
+
+    return session_tables(sessions_rated(session_qs))

@@ -208,7 +208,11 @@ class Course(models.Model):
             models.UniqueConstraint(fields=["client", "ref"], condition=~Q(ref=""),
                                     name="course_ref_unique"),
         ]
-        indexes = [models.Index(fields=["end_date"])]
+        # Courses ended in a period: of every service (end_date), or of one service's
+        # young people (client, end_date), so that one service's report never reads the
+        # courses of the whole country.
+        indexes = [models.Index(fields=["end_date"]),
+                   models.Index(fields=["client", "end_date"], name="course_client_ended")]
 
     def __str__(self):
         begun = self.start_date or self.request_date
