@@ -24,7 +24,7 @@ from django.core.cache import caches
 from django.utils import formats, translation
 from django.utils.html import escape
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from spor.lib.numbers import percent
 
@@ -167,18 +167,31 @@ def pie(title: str, labels, values) -> str:
         return to_svg(fig, title, ", ".join(f"{label}: {share} %" for label, share in shares))
 
 
-def bars(title: str, labels, values) -> str:
-    """Counts as bars; a hidden (suppressed) count is drawn as nothing and written "–"."""
+def bars(title: str, labels, values, total=None) -> str:
+    """Counts as bars on an axis of whole, evenly spaced ticks; each bar is labelled with
+    its count and, when the `total` is known, its share of it, as in the annual report. A
+    hidden (suppressed) count is drawn as nothing and written "–"."""
     shown = [value or 0 for value in values]
+
+    def text(value):
+        if value is None:
+            return "–"
+        share = percent(value, total)
+        return str(value) if share is None else f"{value}\n{share} %"
+
     with figure(width=4.6, height=2.8, margins=(0.5, 0.15, 0.35, 0.6)) as (fig, (ax,)):
         ax.grid(axis="x", visible=False)
         ax.bar(range(len(labels)), shown, color=COLOURS["accent"])
         ax.set_xticks(range(len(labels)), labels, fontsize=8, rotation=20, ha="right")
         for x, value in enumerate(values):
-            ax.annotate("–" if value is None else str(value), (x, shown[x]), ha="center",
-                        va="bottom", fontsize=8)
+            ax.annotate(text(value), (x, shown[x]), ha="center", va="bottom", fontsize=7,
+                        linespacing=1.1)
+        # Whole numbers at even steps (0, 2, 4 … never 0, 2, 5, 8), with room above the
+        # highest bar for its label.
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, steps=[1, 2, 5, 10]))
+        ax.set_ylim(0, max(max(shown) * 1.3, 1))
         local_numbers(ax.yaxis)
         ax.set_title(title, fontsize=9)
-        desc = ", ".join(f"{label}: {'–' if v is None else v}"
+        desc = ", ".join(f"{label}: {text(v).replace(chr(10), ', ')}"
                          for label, v in zip(labels, values, strict=True))
         return to_svg(fig, title, desc)

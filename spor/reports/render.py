@@ -2,14 +2,17 @@
 
 import base64
 import csv
+import datetime
 import io
 import json
 
 from django.template.loader import render_to_string
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from spor.lib import charts
+from spor.lib.numbers import percent
 from spor.lib.pdf import render_pdf
 from spor.programmes.models import Exam, OutreachContact
 from spor.reports.build import FIT_CLASSES
@@ -210,10 +213,20 @@ def chart_svgs(doc):
     }
     for group in ("anonymous", "enrolled"):
         table = doc["age_distribution"][group]
+        counts = [table[k] for k in doc["age_bands"]]
         result[f"age_{group}"] = charts.bars(
             f"{TITLES['age_distribution']}: {GROUPS[group]}",
-            [label(k) for k in doc["age_bands"]], [table[k] for k in doc["age_bands"]])
+            [label(k) for k in doc["age_bands"]], counts, total=age_totals(doc)[group])
     return result
+
+
+def age_totals(doc) -> dict:
+    """The courses of each age distribution, as the report shows them elsewhere: the
+    anonymous contacts, and the rest of all courses (None where either is hidden)."""
+    anonymous = doc["anonymous_contacts"]["this_year"]
+    everyone = doc["outcomes"]["all"]["n"]
+    return {"anonymous": anonymous,
+            "enrolled": None if None in (anonymous, everyone) else everyone - anonymous}
 
 
 def context(doc, service_name, compare=None, as_images=False):
@@ -221,7 +234,66 @@ def context(doc, service_name, compare=None, as_images=False):
     if as_images:  # WeasyPrint draws SVG best as images
         svgs = {name: _image(svg) for name, svg in svgs.items()}
     return {"doc": doc, "compare": compare, "service_name": service_name,
-            "charts": svgs, "tables": tables(doc, compare)}
+            "charts": svgs, "tables": tables(doc, compare),
+            "period": period_label(doc["period"]), "key_figures": key_figures(doc),
+            "first_day": long_date(doc["period"]["from"]),
+            "last_day": long_date(doc["period"]["to"]), "print": as_images}
+
+
+def long_date(iso):
+    """"2025-01-01" as people write it: "1. januar 2025" in Danish, "1 January 2025" in
+    English (DATE_FORMAT of the active language)."""
+    return formats.date_format(datetime.date.fromisoformat(iso), "DATE_FORMAT")
+
+
+def period_label(period):
+    """"2025", "2012–2014" for whole years, else "1. marts 2025 – 30. juni 2025"."""
+    start = datetime.date.fromisoformat(period["from"])
+    end = datetime.date.fromisoformat(period["to"])
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
+    return f"{long_date(period['from'])} – {long_date(period['to'])}"
+
+
+KEY_FIGURES = [
+    ("courses", gettext_lazy("Courses ended")),
+    ("anonymous_contacts", gettext_lazy("Anonymous contacts")),
+    ("success_percent_under_18", gettext_lazy("Success, young people under 18")),
+    ("success_percent", gettext_lazy("Success, all")),
+    ("sessions", gettext_lazy("Attended sessions")),
+    ("parent_participants", gettext_lazy("Parents at parent courses")),
+    ("outreach_contacts", gettext_lazy("Outreach contacts")),
+]
+
+
+def key_figures(doc):
+    """The first page: (this period, the one before) and rows of (label, this, before,
+    change) as text, "–" where a figure is hidden."""
+    found = doc.get("key_figures")
+    if not found:
+        return None
+
+    def shown(value, share, hidden):
+        if value is None:
+            return "–" if hidden else ""
+        return f"{value} %" if share else str(value)
+
+    rows = []
+    for key, title in KEY_FIGURES:
+        figure = found[key]
+        share = key.startswith("success")
+        if share:
+            points = figure["change_points"]
+            change = "" if points is None else _("%(points)s points") % {
+                "points": f"{points:+d}".replace("-", "−")}
+        else:
+            pct = figure["change_percent"]
+            change = "" if pct is None else f"{pct:+d} %".replace("-", "−")
+        hidden = bool(figure.get("suppressed"))
+        rows.append((str(title), shown(figure["this_year"], share, hidden),
+                     shown(figure["previous_year"], share, hidden), change))
+    return {"this": period_label(doc["period"]),
+            "before": period_label(found["previous_period"]), "rows": rows}
 
 
 def _image(svg):
@@ -238,20 +310,63 @@ def group_title(path):
                       for part in path.split(".") if part)
 
 
+# The total of a group of counts that has one: its shares are worked out from it when the
+# document gives none, so that every table has its "%" column.
+TOTALS = ("n", "courses_with_ors")
+# Figures that say what could be used, not what was: a section with nothing else is empty.
+CAPACITIES = ("places", "place_days_available")
+
+
+def _with_shares(items, total=None):
+    """Rows of plain counts get their share of the group's total (its "n" row, or the
+    total given); rows that have a share keep it."""
+    if any(pct is not None for _i, _c, pct, *_rest in items):
+        return items
+    totals = [count for item, count, *_rest in items if item in TOTALS]
+    total = totals[0] if totals else total
+    if not total:
+        return items
+    return [(item, count, percent(count, total) if item not in TOTALS and not text
+             and count is not None else pct, hidden, text, *rest)
+            for item, count, pct, hidden, text, *rest in items]
+
+
+def _empty(items) -> bool:
+    """Nothing in a group: every count and share is zero or none, nothing hidden, no text
+    (capacities aside)."""
+    return all(not count and not pct and not hidden and not text
+               for item, count, pct, hidden, text, *_rest in items if item not in CAPACITIES)
+
+
 def tables(doc, compare=None):
-    """(section, title, [(group title, [row])]) where a row is (label, count, percent,
-    hidden, text) followed by the same four figures of the compared year, if any."""
+    """(section, title, [(group title, [row])], empty) where a row is (label, count,
+    percent, hidden, text) followed by the same four figures of the compared year, if
+    any. A group with nothing in it has no rows (one line on the page), and a section
+    with nothing in any group is `empty`."""
     other = {(s, g, i): (c, p, h) for s, g, i, c, p, h, _t in rows(compare)} if compare else {}
+    ages = age_totals(doc)
     result = []
     for section in SECTIONS:
         groups = {}
         for _s, group, item, count, pct, hidden, text in rows(doc):
             if _s == section:
                 groups.setdefault(group, []).append(
-                    (label(item), count, pct, hidden, text,
+                    (item, count, pct, hidden, text,
                      *other.get((section, group, item), (None, None, False))))
-        result.append((section, str(TITLES[section]),
-                       [(group_title(g), items) for g, items in groups.items()]))
+        shaped, empty_groups = [], set()
+        for group, items in groups.items():
+            items = _with_shares(items, ages.get(group) if section == "age_distribution"
+                                 else None)
+            if _empty(items) and not compare:
+                # One line for an empty group and the questions under it.
+                if group.split(".")[0] not in empty_groups:
+                    shaped.append((group_title(group), []))
+                empty_groups.add(group)
+            else:
+                shaped.append((group_title(group),
+                               [(label(item), *rest) for item, *rest in items]))
+        empty = not compare and all(not items for _g, items in shaped)
+        result.append((section, str(TITLES[section]), shaped, empty))
     return result
 
 

@@ -1,0 +1,61 @@
+"""The statistics PDF against the statistics page (HTML) of the same report.
+
+    python bench/statistics_pdf.py                        # SQLite: the demo, made here
+    DATABASE_URL=postgres://… python bench/statistics_pdf.py --service "Bench 2014-000"
+
+Both are asked for through the web as an analyst of the service would (the page, then the
+same page with format=pdf), each the median of 5 after a warm-up, in this one run.
+Prints both and their ratio (target: the PDF at most 3 times the page).
+"""
+
+import argparse
+import statistics
+import time
+
+import pages  # noqa: F401  (Django set up for benchmarks)
+from django.core.management import call_command
+from django.test import Client
+
+from spor.accounts.models import Service, User
+
+
+def median_ms(browser, url, query, runs=5):
+    assert browser.get(url, query).status_code == 200
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        response = browser.get(url, query)
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200
+    return statistics.median(times), response
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--service", help="the service's name (default: the first one)")
+    parser.add_argument("--year", type=int, default=2025)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    if not Service.objects.exists():
+        call_command("demo", "--no-server", verbosity=0)
+    service = (Service.objects.get(name=args.service) if args.service
+               else Service.objects.order_by("name").first())
+    analyst, _new = User.objects.get_or_create(
+        username="bench-analyst", defaults={"role": User.Role.ANALYST, "service": service})
+    analyst.service, analyst.role = service, User.Role.ANALYST
+    analyst.save()
+    browser = Client()
+    browser.force_login(analyst)
+    query = {"year": args.year}
+    page, html = median_ms(browser, "/statistics/", query)
+    pdf_time, pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    print(f"{service.name}, {args.year}: statistics page (HTML) {page:7.0f} ms, "
+          f"{len(html.content) // 1024} kB")
+    print(f"{'':{len(service.name) + 7}}statistics PDF         {pdf_time:7.0f} ms, "
+          f"{len(pdf.content) // 1024} kB")
+    print(f"ratio PDF / page: {pdf_time / page:.2f}  (target <= 3)")
+
+
+if __name__ == "__main__":
+    main()
