@@ -17,13 +17,15 @@ PAGES = {
     404: (lambda: _("The page does not exist"),
           lambda: _("The address may be mistyped, or what it showed has been moved or "
                     "removed.")),
+    503: (lambda: _("Spor is busy right now"),
+          lambda: _("Nothing was saved. Wait a few seconds and try again.")),
     500: (lambda: _("Something went wrong"),
           lambda: _("Spor could not show the page. Try again in a moment, and tell the "
                     "administrator if it goes on.")),
 }
 
 
-def _page(request, status):
+def page(request, status):
     heading, explanation = PAGES[status]
     if request.path.startswith("/api/"):  # the API answers in JSON, errors too
         return JsonResponse({"message": heading(), "errors": []}, status=status)
@@ -37,15 +39,15 @@ def _page(request, status):
 
 
 def permission_denied(request, exception=None):
-    return _page(request, 403)
+    return page(request, 403)
 
 
 def page_not_found(request, exception=None):
-    return _page(request, 404)
+    return page(request, 404)
 
 
 def server_error(request):
     try:
-        return _page(request, 500)
+        return page(request, 500)
     except Exception:  # noqa: BLE001 - the page of last resort must not fail itself
         return HttpResponseServerError("Server error (500)", content_type="text/plain")

@@ -5,7 +5,8 @@ request is refused whole (its transaction rolled back) and the client is told to
 """
 
 from django.db import OperationalError
-from django.shortcuts import render
+
+from spor.errors import page
 
 RETRY_AFTER_SECONDS = 5
 
@@ -24,6 +25,6 @@ class BusyMiddleware:
     def process_exception(self, request, exc):
         if not is_busy(exc):
             return None
-        response = render(request, "busy.html", status=503)
+        response = page(request, 503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -8,6 +8,7 @@ a request that still finds the database busy is answered 503 with Retry-After, n
 import datetime
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -16,6 +17,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -144,3 +146,29 @@ class SixAppsAtOnceTests(TransactionTestCase):
         status, _headers, body = call(f"{self.impatient_api}/entries", batch(5),
                                       self.tokens[0])
         self.assertEqual((status, body["created"]), (200, 20))
+
+    def test_a_page_that_finds_the_database_still_busy_says_so_in_danish(self):
+        site = self.impatient_api.removesuffix("/api/v1")
+        cookies = urllib.request.HTTPCookieProcessor()
+        browser = urllib.request.build_opener(cookies)
+        with browser.open(f"{site}/login/", timeout=60) as response:  # noqa: S310
+            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                             response.read().decode())[1]
+        database = sqlite3.connect(self.file, isolation_level=None)
+        database.execute("begin immediate")
+        try:  # a failed login is recorded: a write that finds the lock held
+            browser.open(urllib.request.Request(  # noqa: S310
+                f"{site}/login/", urllib.parse.urlencode({
+                    "csrfmiddlewaretoken": csrf, "username": "alice",
+                    "password": "not-alice's"}).encode(),
+                headers={"Referer": f"{site}/login/", "Accept-Language": "da"}), timeout=60)
+            self.fail("the login was answered although the database was busy")
+        except urllib.error.HTTPError as e:
+            status, headers, page = e.code, e.headers, e.read().decode()
+        finally:
+            database.execute("rollback")
+            database.close()
+        self.assertEqual(status, 503)
+        self.assertGreater(int(headers["Retry-After"]), 0)
+        self.assertIn("Spor har travlt lige nu", page)
+        self.assertIn("Intet blev gemt", page)
