@@ -96,3 +96,17 @@ class PasswordAloneTests(PersonaTestCase):
         self.assertRedirects(self.client.get(page), reverse("otp_verify"))
         self.client.post(reverse("otp_verify"), {"token": "000000"})
         self.assertRedirects(self.client.get(page), reverse("otp_verify"))
+
+
+class ConfigurationCheckTests(PersonaTestCase):
+    def test_a_half_configured_provider_is_named_at_start(self):
+        from spor.accounts.checks import check_sign_in_providers
+
+        with override_settings(SPOR_SAML_IDP_METADATA="/nowhere/idp.xml",
+                               SPOR_SAML_KEY_FILE="", SPOR_SAML_XMLSEC="/nowhere/xmlsec1",
+                               SPOR_OIDC_ISSUER="https://login.example.dk",
+                               SPOR_OIDC_CLIENT_SECRET=""):
+            ids = sorted(p.id for p in check_sign_in_providers(None))
+        self.assertEqual(ids, ["spor.E010", "spor.E011", "spor.E011", "spor.E012",
+                               "spor.E013"])
+        self.assertEqual(check_sign_in_providers(None), [])
