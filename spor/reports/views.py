@@ -33,7 +33,13 @@ def statistics(request):
                    if data["compare"] else None)
         wanted = request.GET.get("format")
         if wanted in TYPES:
-            return _download(doc, compare, service.name, wanted)
+            response = _download(doc, compare, service.name, wanted)
+            token = request.GET.get("download", "")
+            if token.isdigit() and len(token) <= 32:
+                # Tells the page's script that the file has come (statistics.js).
+                response.set_cookie("spor_download", token, max_age=120, samesite="Strict",
+                                    secure=request.is_secure())
+            return response
         ctx.update(output.context(doc, service.name, compare))
         ctx["query"] = request.GET.urlencode()
     return render(request, "reports/statistics.html", ctx)

@@ -51,11 +51,15 @@ class StatisticsInTheBrowserTests(BrowserTestCase):
         page.get_by_role("heading", name="Forbrug ved afslutning").wait_for()
         self.assertEqual(self.row("outcomes", "Stoppet"), ["3", "38 %", "4", "100 %"])
 
-        # The PDF takes seconds to lay out, more on a busy machine: wait for the file.
+        # The PDF takes seconds to lay out, more on a busy machine: the page says so while
+        # it does, and the message goes when the file has come.
+        status = page.get_by_role("status")
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("link", name="PDF").click(no_wait_after=True)
+            self.assertIn("PDF'en sættes op", status.inner_text())
         with open(download.value.path(), "rb") as pdf:
             self.assertEqual(pdf.read(5), b"%PDF-")
+        status.wait_for(state="hidden", timeout=10_000)
 
     def test_a_bad_year_is_named_and_leads_to_its_field(self):
         self.log_in("ali")
