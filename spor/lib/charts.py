@@ -24,6 +24,7 @@ from django.core.cache import caches
 from django.utils import formats, translation
 from django.utils.html import escape
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from spor.lib.numbers import percent
@@ -195,3 +196,39 @@ def bars(title: str, labels, values, total=None) -> str:
         desc = ", ".join(f"{label}: {text(v).replace(chr(10), ', ')}"
                          for label, v in zip(labels, values, strict=True))
         return to_svg(fig, title, desc)
+
+
+def stacked_shares(title: str, rows, parts, colours, unit: str = "") -> str:
+    """One horizontal bar per row (label, counts), split into the shares of its whole as in
+    the annual report, each part with its percentage; `parts` names the counts and `colours`
+    gives each its colour. A row with nothing to split is drawn empty and written "–"."""
+    rows = list(rows)
+    height = 0.85 + 0.42 * max(len(rows), 1)
+    with figure(width=7.5, height=height, margins=(1.6, 0.2, 0.4, 0.35)) as (fig, (ax,)):
+        ax.grid(axis="y", visible=False)
+        descs = []
+        for y, (label, counts) in enumerate(reversed(rows)):
+            total = sum(counts)
+            left = 0
+            bits = []
+            for part, count, colour in zip(parts, counts, colours, strict=True):
+                share = percent(count, total)
+                if not share:
+                    continue
+                ax.barh(y, share, left=left, color=colour, edgecolor="white", linewidth=1)
+                if share >= 8:
+                    ax.text(left + share / 2, y, f"{share} %", ha="center", va="center",
+                            fontsize=8, color="white")
+                left += share
+                bits.append(f"{part} {share} %")
+            if not total:
+                ax.text(1, y, "–", va="center", fontsize=8, color=COLOURS["muted"])
+            descs.append(f"{label} (n={total}{unit}): " + (", ".join(bits) or "–"))
+        ax.set_yticks(range(len(rows)), [f"{label} (n={sum(c)})" for label, c in
+                                         reversed(rows)], fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f} %"))
+        # The parts' names in their order, above the bars (the page's heading is the title).
+        ax.legend(handles=[Patch(color=c, label=p) for p, c in zip(parts, colours, strict=True)],
+                  loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(parts))
+        return to_svg(fig, title, "; ".join(reversed(descs)))

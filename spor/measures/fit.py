@@ -241,6 +241,39 @@ def adjusted_effect_size(triples: Sequence[tuple[float, float, float]]) -> float
     return statistics.fmean(float(b) - float(e) for _a, b, e in triples) / spread
 
 
+# An effect size is shown only where it can carry a meaning (docs/fit.md): from this many
+# courses, and when the first ratings spread by at least this many points (standard
+# deviation). Below that the page says why instead of a number.
+EFFECT_MIN_COURSES = 10
+EFFECT_MIN_SPREAD = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Effect:
+    """An effect size and what it rests on; `value` is None with the `reason` why."""
+
+    value: float | None
+    n: int
+    spread: float | None
+    reason: str = ""
+
+
+def effect(pairs: Sequence, adjusted: bool = False) -> Effect:
+    """The effect size of (first, last) pairs — or (first, last, expected) triples with
+    `adjusted` — by the rule above."""
+    n = len(pairs)
+    spread = statistics.stdev(float(p[0]) for p in pairs) if n >= 2 else None
+    if n < EFFECT_MIN_COURSES:
+        return Effect(None, n, spread, _("too few courses (n = %(n)s, %(min)s needed)") % {
+            "n": n, "min": EFFECT_MIN_COURSES})
+    if spread < EFFECT_MIN_SPREAD:
+        return Effect(None, n, spread, _(
+            "the spread is too small (SD %(sd)s points of the first ratings, %(min)s "
+            "needed)") % {"sd": fmt(spread), "min": EFFECT_MIN_SPREAD})
+    value = adjusted_effect_size(pairs) if adjusted else effect_size(pairs)
+    return Effect(value, n, spread)
+
+
 def fmt(value, sign=False) -> str:
     """A total with one decimal in the language's own notation (a comma in Danish)."""
     text = formats.number_format(round(abs(float(value)), 1), 1)

@@ -12,7 +12,7 @@ from collections import Counter
 from django.db.models import Count, Exists, OuterRef, Q
 
 from spor.lib.numbers import percent
-from spor.measures.fit import ChangeClass, adjusted_effect_size, effect_size
+from spor.measures.fit import ChangeClass, effect
 from spor.measures.models import Rating
 from spor.measures.state import state_of
 
@@ -74,16 +74,44 @@ class Figures:
                 for c in ChangeClass]
 
     @property
+    def improved(self):
+        """Courses that ended reliably improved or recovered."""
+        return self.classes[ChangeClass.RECOVERED] + self.classes[ChangeClass.IMPROVED]
+
+    @property
+    def improved_share(self):
+        return self.share(self.improved, self.classified)
+
+    @property
+    def parent_classified(self):
+        return sum(self.parent_classes.values())
+
+    @property
+    def parent_improved(self):
+        return (self.parent_classes[ChangeClass.RECOVERED]
+                + self.parent_classes[ChangeClass.IMPROVED])
+
+    @property
+    def parent_improved_share(self):
+        return self.share(self.parent_improved, self.parent_classified)
+
+    @property
+    def uses_fit(self) -> bool:
+        """Anything to show: a team that rates nothing in the period is not a row of zeros."""
+        return bool(self.with_outcome or self.with_alliance or self.with_parent or self.pairs
+                    or self.classified or self.alarmed or self.parent_pairs)
+
+    @property
     def effect_size(self):
-        return effect_size(self.pairs)
+        return effect(self.pairs)
 
     @property
     def adjusted_effect_size(self):
-        return adjusted_effect_size(self.triples)
+        return effect(self.triples, adjusted=True)
 
     @property
     def parent_effect_size(self):
-        return effect_size(self.parent_pairs)
+        return effect(self.parent_pairs)
 
 
 def figures(service, teams, start, end, clinicians=None) -> tuple[list, list]:

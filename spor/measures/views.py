@@ -20,13 +20,14 @@ from spor.accounts import tablet
 from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
+from spor.lib import charts
 from spor.lib.dates import today
 from spor.lib.pdf import pdf_response, render_pdf
 from spor.lib.ratelimit import over_limit
 from spor.measures import alarms as fit_alarms
 from spor.measures import expected, instruments
 from spor.measures.curve import curve_svg
-from spor.measures.fit import ChangeClass
+from spor.measures.fit import EFFECT_MIN_COURSES, EFFECT_MIN_SPREAD, ChangeClass
 from spor.measures.forms import (
     AlarmResponseForm,
     AllianceRuleForm,
@@ -407,13 +408,32 @@ def overview(request):
                                            is_active=True).order_by("first_name", "last_name"))
                   if user.is_leader else None)
     team_rows, clinician_rows = figures(user.service, teams, start, end, clinicians)
-    sections = [(_("Teams"), team_rows)]
+    sections = [_section(_("Teams"), team_rows, user.service)]
     if user.is_leader:
-        sections.append((_("Clinicians"), clinician_rows))
+        sections.append(_section(_("Clinicians"), clinician_rows, user.service))
     return render(request, "measures/overview.html", {
         "sections": sections, "start": start, "end": end, "problem": problem,
         "class_labels": [c.label for c in ChangeClass],
+        "min_courses": EFFECT_MIN_COURSES, "min_spread": EFFECT_MIN_SPREAD,
         "expected": ExpectedCourse.objects.filter(service=user.service).first()})
+
+
+CLASS_COLOURS = [charts.COLOURS[c] for c in ("ok", "accent", "muted", "bad")]
+
+
+def _section(title, rows, service):
+    """(title, rows with FIT data, labels of the rows without any, the change-class chart,
+    the rows with parents' ratings):
+    a team or clinician with no rating in the period is named once, not shown as zeros."""
+    shown = [f for f in rows if f.uses_fit]
+    hidden = [f.label for f in rows if not f.uses_fit]
+    bars = [(f.label, [f.classes[c] for c in ChangeClass]) for f in shown if f.classified]
+    chart = charts.cached("fit-classes", service.pk, (str(title), bars), lambda: (
+        charts.stacked_shares(
+            _("Change over the ended courses: %(who)s") % {"who": title}, bars,
+            [str(c.label) for c in ChangeClass], CLASS_COLOURS))) if bars else ""
+    parents = [f for f in shown if f.with_parent or f.parent_pairs]
+    return title, shown, hidden, chart, parents
 
 
 def _date(text):
