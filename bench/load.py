@@ -215,8 +215,7 @@ def summary(label, results, seconds):
 
 def serve(port, ctx):
     env = {**os.environ, "DEBUG": "false", "SPOR_HTTPS": "true", "SECRET_KEY": ctx["secret"],
-           "SPOR_DATA_KEY": ctx["data_key"], "ALLOWED_HOSTS": "127.0.0.1",
-           "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60")}
+           "SPOR_DATA_KEY": ctx["data_key"], "ALLOWED_HOSTS": "127.0.0.1"}
     log = open(Path(os.environ["SPOR_DATA_DIR"]) / "serve.log", "w")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "spor", "serve", "--bind",  # noqa: S603
                                f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=log,
