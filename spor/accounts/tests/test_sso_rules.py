@@ -2,14 +2,17 @@
 mapping page, local passwords turned off with a break-glass administrator, and what a
 password alone may reach. The flows themselves run in Chromium in test_sso."""
 
-from django.test import override_settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
-from spor.accounts.models import AccountEvent, IdpDevice, IdpRole, User
+from spor.accounts import sso
+from spor.accounts.models import AccountEvent, IdpDevice, IdpRole, SignInRefusal, User
 from spor.accounts.saml import privileges
 from spor.accounts.tests.idp import privileges_xml
 from spor.lib.testing import PersonaTestCase, make_user
 
+R = SignInRefusal.Reason
 ROLE = "http://spor.helsingor.dk/roles/jobrole/behandler/1"
 
 
@@ -110,3 +113,47 @@ class ConfigurationCheckTests(PersonaTestCase):
         self.assertEqual(ids, ["spor.E010", "spor.E011", "spor.E011", "spor.E012",
                                "spor.E013"])
         self.assertEqual(check_sign_in_providers(None), [])
+
+
+
+class SignInRuleTests(PersonaTestCase):
+    """sso.sign_in, which both protocols end in, after the provider's answer is checked."""
+
+    def setUp(self):
+        clinician = IdpRole.objects.create(service=self.service, name=ROLE,
+                                           role=User.Role.CLINICIAN)
+        clinician.teams.set([self.team_a])
+        day = IdpRole.objects.create(service=self.service, name="dagteam",
+                                     role=User.Role.TEACHER)
+        day.teams.set([self.team_b])
+
+    def sign_in(self, username="mms@helsingor.dk", roles=(ROLE,)):
+        request = RequestFactory().get("/saml2/acs/")
+        request.session = SessionStore()
+        return sso.sign_in(request, provider="https://idp.example/", subject="s-1",
+                           username=username, name="Mette Munk", email=username,
+                           idp_roles=list(roles), method="saml")
+
+    def refusal(self, **kwargs):
+        with self.assertRaises(sso.Refused) as refused:
+            self.sign_in(**kwargs)
+        return refused.exception.reason
+
+    def test_several_roles_give_the_one_that_sees_most_and_all_their_teams(self):
+        mette = self.sign_in(roles=["dagteam", ROLE])
+        self.assertEqual(mette.role, User.Role.CLINICIAN)
+        self.assertEqual(set(mette.teams.all()), {self.team_a, self.team_b})
+
+    def test_a_local_account_with_the_same_name_is_not_taken_over(self):
+        self.assertEqual(self.refusal(username="ALICE"), R.NAME_TAKEN)
+        self.assertIsNone(User.objects.get(pk=self.alice.pk).idp_subject)
+
+    def test_a_closed_account_stays_closed(self):
+        mette = self.sign_in()
+        User.objects.filter(pk=mette.pk).update(is_active=False)
+        self.assertEqual(self.refusal(), R.INACTIVE)
+
+    def test_a_mapping_removed_in_spor_refuses_the_next_sign_in(self):
+        self.sign_in()
+        IdpRole.objects.filter(name=ROLE).delete()
+        self.assertEqual(self.refusal(), R.NO_ROLE)
