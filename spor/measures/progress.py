@@ -24,6 +24,7 @@ from spor.measures.fit import (
     alliance_alarm,
     alliance_flags,
     change_class,
+    fmt,
     most_serious_first,
     norm_for,
     outcome_alarms,
@@ -77,6 +78,7 @@ class CourseFit:
     alarms: list = dataclasses.field(default_factory=list)
     change: ChangeClass | None = None
     doubtful: bool = False
+    age_note: str = ""  # with a birth year only, when the age could change the norm
 
     @property
     def own(self) -> list:
@@ -171,6 +173,7 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
         fit.cutoffs.append((session.date, norm.cutoff if norm else None))
     own = fit.own
     fit.norm = intake_norm(norms, course)
+    fit.age_note = age_note(norms, course)
     if own:
         fit.doubtful = zigzags([p.total for p in own], settings.SPOR_ZIGZAG_SWINGS,
                                settings.SPOR_ZIGZAG_POINTS)
@@ -203,6 +206,36 @@ def intake_norm(norms, course):
         return None
     age = course.client.age_on(day)
     return norm_for(norms, instruments.outcome_for(age).code, age)
+
+
+def age_note(norms, course) -> str:
+    """With only a birth year the young person is one of two ages at the start of the
+    course. Spor uses the age reached in that calendar year (the older: Client.age_on, as
+    the statistics count in SQL); when the younger age would give another measure or
+    cutoff, this says so, naming both, so that no cutoff is chosen silently."""
+    client, day = course.client, course.start_date or course.request_date
+    if client.birth_date or day is None:
+        return ""
+    older = client.age_on(day)
+    younger = older - 1
+    found = []
+    for age in (older, younger):
+        measure = instruments.outcome_for(age).code
+        norm = norm_for(norms, measure, age)
+        found.append((measure, norm.cutoff if norm else None))
+    if found[0] == found[1]:
+        return ""
+
+    def described(pair):
+        measure, cutoff = pair
+        return _("%(measure)s, cutoff %(cutoff)s") % {
+            "measure": measure, "cutoff": "–" if cutoff is None else fmt(cutoff)}
+
+    return _("Only the birth year is known: %(younger)s or %(older)s years old at the start "
+             "of the course. Spor counts %(older)s, the age reached this calendar year "
+             "(%(used)s); at %(younger)s it would be %(other)s. Record the birth date to be "
+             "sure.") % {"younger": younger, "older": older, "used": described(found[0]),
+                         "other": described(found[1])}
 
 
 def _band(own, sessions, expected) -> tuple[list, str]:
