@@ -150,7 +150,7 @@ class SamlIdp(_Http):
         # for it, posted to Spor, must not sign anyone in.
         other = self.folder / "other-sp-metadata.xml"
         text = Path(sp_metadata).read_text()
-        spor_id = text.split('entityID="')[1].split('"')[0]
+        spor_id = self.sp_entity_id = text.split('entityID="')[1].split('"')[0]
         other.write_text(text.replace(f'entityID="{spor_id}"',
                                       f'entityID="{self.OTHER_SP}"'))
         self.sp_metadata = [sp_metadata, str(other)]
@@ -171,8 +171,12 @@ class SamlIdp(_Http):
             self.single_sign_on(handler, query)
         elif url.path == "/replay":
             self.answer(handler, 200, self.last_form)
+        elif url.path == "/slo" and "SAMLResponse" in query:
+            self.answer(handler, 200, "<!doctype html><title>IdP</title><p>Logget ud</p>")
         elif url.path == "/slo":
             self.single_logout(handler, query)
+        elif url.path == "/logout-everywhere":
+            self.logout_everywhere(handler)
         else:
             self.answer(handler, 404, "not here")
 
@@ -209,6 +213,17 @@ class SamlIdp(_Http):
                 f'<input type="hidden" name="{name}" value="{value}">'
                 f'<input type="hidden" name="RelayState" value="{html.escape(relay_state)}">'
                 f'<button id="continue" type="submit">Fortsæt til Spor</button></form>')
+
+    def logout_everywhere(self, handler):
+        """The person logs out at the IdP (or in another system): the IdP asks Spor too."""
+        subject = self.person[OIO + "professional/uuid/persistent"][0]
+        _id, request = self.server.create_logout_request(
+            self.sp_logout_url, issuer_entity_id=self.sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=subject))
+        info = self.server.apply_binding(saml2.BINDING_HTTP_REDIRECT, str(request),
+                                         self.sp_logout_url, "", sign=True,
+                                         sigalg=SIG_RSA_SHA256)
+        self.answer(handler, 302, "", headers=[("Location", dict(info["headers"])["Location"])])
 
     def single_logout(self, handler, query):
         request = self.server.parse_logout_request(

@@ -121,6 +121,14 @@ class SamlSignInTests(SsoTestCase):
         self.assertIn("role: leader → clinician",
                       AccountEvent.objects.filter(member=member).first().detail)
 
+    def test_a_logout_at_the_idp_ends_the_spor_session_too(self):
+        self.saml_sign_in()
+        self.assertIn(reverse("caseload"), self.page.url)
+        self.page.goto(self.idp.url + "/logout-everywhere")
+        self.assertIn("Logget ud", self.page.content())
+        self.visit(reverse("caseload"))
+        self.assertIn(reverse("login"), self.page.url)
+
     def test_a_sign_in_without_a_mapped_role_says_whom_to_ask(self):
         self.idp.person = mette(roles=["http://spor.helsingor.dk/roles/jobrole/kantine/1"])
         self.saml_sign_in()
