@@ -216,10 +216,11 @@ class ExamTests(EnglishMixin, ProgrammeTestCase):
 
     def test_grades_outside_the_scale_are_refused_with_the_scale_named(self):
         for grade in (3, 5, 11, 13, -2, 1):
-            with translation.override("en"), self.assertRaises(ValidationError) as caught:
-                self.exam(grade=grade).full_clean()
-            self.assertEqual(caught.exception.message_dict["grade"], [
-                "Give a grade of the 7-point scale: 12, 10, 7, 4, 02, 00 or -3."], grade)
+            with translation.override("en"):
+                with self.assertRaises(ValidationError) as caught:
+                    self.exam(grade=grade).full_clean()
+                self.assertEqual(caught.exception.message_dict["grade"], [  # read in English
+                    "Give a grade of the 7-point scale: 12, 10, 7, 4, 02, 00 or -3."], grade)
 
     def test_a_grade_needs_a_held_exam_and_a_subject_may_be_read_without_one(self):
         self.assertEqual(errors_of(self.exam(exam_date=None)), set())
