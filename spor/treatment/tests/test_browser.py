@@ -157,3 +157,11 @@ class PhoneWidthTests(BrowserTestCase):
             self.visit(path)
             self.assertIn("Forløb", page.content())
             self.assert_fits()
+        # The diary's week grid and the requests for a talk fit too.
+        self.visit(page.get_by_role("link", name="Udfyld dagbogen (timeline followback)")
+                   .get_attribute("href"))
+        self.assertIn("Forbrugsdagbog", page.title())
+        self.assert_fits()
+        self.visit(page.get_by_role("link", name="Samtaleønsker").get_attribute("href"))
+        self.assertIn("Samtaleønsker", page.title())
+        self.assert_fits()
