@@ -1,7 +1,8 @@
 """A grid of answers typed on one page: a cell per day (and row), saved all or none.
 
-The use diary's week grid (spor/tracking/grid.py) and the day team's attendance week
-(spor/programmes/forms.py WeekForm) are both this: cells named after what they answer,
+The use diary's week grid (spor/tracking/grid.py), the day team's attendance week
+(spor/programmes/forms.py WeekForm) and a parent course's evenings (AttendanceForm) are
+all this: cells named after what they answer,
 open or closed (a day in the future, a day outside a place), each with the row stored for
 it, and a save that writes only what changed.
 """
@@ -25,7 +26,8 @@ def write(model, stored: dict, wanted: dict, compare: tuple, also: tuple = ()) -
     `stored` and `wanted` map a cell's key to its row; a wanted None empties the cell. A
     wanted row without a stored one is created; one that differs from the stored row in
     `compare` updates it (with `also`, such as who recorded it); an emptied cell's row is
-    deleted. Returns the number of cells changed.
+    deleted; with no `compare` a cell is only there or not (a tick). Returns the number of
+    cells changed.
     """
     create, update, delete = [], [], []
     for key, new in wanted.items():
@@ -40,6 +42,7 @@ def write(model, stored: dict, wanted: dict, compare: tuple, also: tuple = ()) -
                 setattr(old, f, getattr(new, f))
             update.append(old)
     model.objects.bulk_create(create)
-    model.objects.bulk_update(update, list(compare + also))
+    if update:
+        model.objects.bulk_update(update, list(compare + also))
     model.objects.filter(pk__in=delete).delete()
     return len(create) + len(update) + len(delete)

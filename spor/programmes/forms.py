@@ -22,6 +22,7 @@ from spor.programmes.models import (
     FundingSource,
     Grant,
     OutreachContact,
+    ParentAttendance,
     ParentCourse,
     ParentEvening,
     ParentParticipant,
@@ -414,3 +415,28 @@ class WeekForm(forms.Form):
         elif hours is not None:
             TeachingWeek.objects.update_or_create(service=service, monday=monday,
                                                   defaults={"hours": hours})
+
+
+class AttendanceForm(forms.Form):
+    """Who came on which evening of a parent course held so far, the whole grid at once: a
+    checkbox per participant and evening, named "a:<participant>:<evening>". Evenings
+    still to come have no cell, so a tick for one is ignored as an unknown field."""
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        evenings = list(course.evenings.filter(date__lte=today()))
+        self.cells = {f"a:{p.pk}:{e.pk}": (p, e)
+                      for p in course.participants.all() for e in evenings}
+        for name in self.cells:
+            self.fields[name] = forms.BooleanField(required=False)
+        self.evenings = evenings
+
+    def save(self) -> None:
+        """Write what changed, in one transaction the caller opens."""
+        grid.write(ParentAttendance,
+                   stored={f"a:{a.participant_id}:{a.evening_id}": a for a in
+                           ParentAttendance.objects.filter(evening__in=self.evenings)},
+                   wanted={name: ParentAttendance(participant=p, evening=e)
+                           if self.cleaned_data[name] else None
+                           for name, (p, e) in self.cells.items()},
+                   compare=())

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team, may_see_clients
 from spor.audit.models import AccessRecord
-from spor.lib.dates import add_months, short, today
+from spor.lib.dates import add_months, short
 from spor.lib.phone import clean_phone
 from spor.programmes.survey import PARENT_FOLLOWUP
 
@@ -135,18 +135,6 @@ class ParentCourse(models.Model):
         self.start_date, self.end_date = span["first"], span["last"]
         self.save(update_fields=["start_date", "end_date"])
         self.update_survey_due_dates()
-
-    def record_attendance(self, marked) -> None:
-        """Who came on which evening held so far, the whole grid at once: `marked` holds
-        (participant id, evening id) pairs as text; pairs of another course or of an
-        evening still to come are ignored."""
-        evenings = {str(e.pk): e for e in self.evenings.filter(date__lte=today())}
-        participants = {str(p.pk): p for p in self.participants.all()}
-        present = sorted({(p, e) for p, e in marked if p in participants and e in evenings})
-        ParentAttendance.objects.filter(evening__in=evenings.values()).delete()
-        ParentAttendance.objects.bulk_create(
-            [ParentAttendance(participant=participants[p], evening=evenings[e])
-             for p, e in present])
 
     # Follow-up surveys -------------------------------------------------------------
 

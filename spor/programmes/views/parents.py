@@ -25,6 +25,7 @@ from spor.programmes.access import (
 )
 from spor.programmes.forms import (
     SURVEY_NOT_ANSWERED,
+    AttendanceForm,
     EveningFormSet,
     ParentCourseForm,
     ParticipantForm,
@@ -172,11 +173,10 @@ def course_attendance(request, parent_course):
     course = get_parent_course_for_user(user, parent_course)
     if (refused := not_post(request)) is not None:
         return refused
-    # Each checkbox is named "a:<participant>:<evening>".
-    marked = [key.split(":")[1:] for key in request.POST
-              if key.startswith("a:") and key.count(":") == 2]
+    form = AttendanceForm(request.POST, course=course)
+    form.is_valid()  # ticked or not: every cell is valid
     with transaction.atomic():
-        course.record_attendance(marked)
+        form.save()
         log_participant_access(user, course.participants.all(), gettext_noop("Attendance"),
                                P.REGISTRATION)
     messages.success(request, _("Attendance is saved."))
