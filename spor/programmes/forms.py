@@ -386,8 +386,7 @@ class WeekForm(forms.Form):
 
     hours = forms.DecimalField(label=_("teaching hours this week"), required=False,
                                min_value=0, max_value=40, decimal_places=1,
-                               widget=forms.NumberInput(attrs={"step": "0.1",
-                                                               "style": "max-width:8rem"}))
+                               widget=forms.NumberInput(attrs={"step": "0.1", "class": "narrow"}))
 
     def __init__(self, *args, rows, teaching, **kwargs):
         super().__init__(*args, initial={"hours": teaching.hours if teaching else None},

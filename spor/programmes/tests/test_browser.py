@@ -75,3 +75,12 @@ class DayTeamWeekInTheBrowserTests(BrowserTestCase):
         self.assertEqual(list(self.place.attendance.values_list("status", flat=True)),
                          ["present", "notified"])
         self.assertEqual(page.input_value("#id_hours"), "9.5")
+
+    def test_on_a_phone_the_week_fits_the_screen_with_44_px_choices(self):
+        self.page.set_viewport_size({"width": 390, "height": 844})
+        self.log_in("tina")
+        self.visit("/programmes/day-team/week/?week=2026-03-09")
+        self.assertLessEqual(self.page.evaluate("document.documentElement.scrollWidth"), 390)
+        choice = self.page.get_by_label("Elev1 Dagteam, Mandag").bounding_box()
+        self.assertGreaterEqual(choice["height"], 44)
+        self.assertLessEqual(self.page.locator("#id_hours").bounding_box()["width"], 8 * 16)
