@@ -27,6 +27,19 @@ class RoleMappingPageTests(PersonaTestCase):
                          (ROLE, self.service, [self.team_a]))
         self.assertContains(self.client.get(reverse("idp_roles")), ROLE)
 
+    def test_the_page_lists_refused_sign_ins_of_this_service_and_of_none(self):
+        SignInRefusal.objects.create(service=self.service, provider="https://idp.example/",
+                                     name="Mette Munk", reason=R.NO_ROLE)
+        SignInRefusal.objects.create(service=None, provider="https://idp.example/",
+                                     reason=R.SIGNATURE)
+        SignInRefusal.objects.create(service=self.other_service, provider="x",
+                                     name="Otto Other", reason=R.NO_ROLE)
+        self.login(self.adam)
+        page = self.client.get(reverse("idp_roles"))
+        self.assertContains(page, "Mette Munk")
+        self.assertContains(page, "Signaturen er ikke rigtig")
+        self.assertNotContains(page, "Otto Other")
+
     def test_a_team_of_another_service_is_refused_by_name(self):
         other_team = self.other_service.default_team()
         self.login(self.adam)
