@@ -17,9 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from spor.measures.trajectory import Band, Trajectory
 
-# Off track: on average less gained since the intake than this, over the ratings after it
-# (chosen on simulated services, see bench/fit_expected.py and docs/fit.md).
-OFF_TRACK_MEAN_GAIN = 1
+# The off-track rule's limits, in points (chosen on simulated services where it is known
+# who does not respond: bench/fit_expected.py, docs/fit.md). From the second rating after
+# the intake: gained on average less than MEAN_GAIN over the ratings after it, the latest
+# less than LATEST_GAIN above the intake and less than MEDIAN_MARGIN above the expected
+# median. At the first rating after the intake only a clear fall: FIRST_BELOW or more
+# under the expected median and FIRST_DROP or more under the intake.
+OFF_TRACK_MEAN_GAIN = 1.6
+OFF_TRACK_LATEST_GAIN = 2
+OFF_TRACK_MEDIAN_MARGIN = 2
+OFF_TRACK_FIRST_BELOW = 6
+OFF_TRACK_FIRST_DROP = 2
 
 
 def tenths(value) -> int:
@@ -142,19 +150,24 @@ class Alarm:
 
 
 def off_track(outcome: Sequence[tuple[int, float]], band: Band | None, rci) -> bool:
-    """The decision rule: since the intake the young person has gained on average less
-    than OFF_TRACK_MEAN_GAIN over the ratings after it, the latest total is below the
-    expected median for the intake and session, and it is not a reliable improvement.
-    The average keeps one low rating from raising an alarm; the median keeps a young person
-    who is doing as well as most from one."""
+    """The decision rule (limits above): one rating after the intake raises the alarm only
+    when it is a clear fall below the intake and the expected median; from the second on,
+    when the young person has on average gained little since the intake, the latest total
+    is hardly above the intake and not above the expected median by more than a little.
+    A reliable improvement (2.0 → 9.0) is never off track. Averaging keeps one low rating
+    from raising an alarm; waiting for a second rating keeps a noisy first one from it."""
     if band is None or len(outcome) < 2:
         return False
     first, later = tenths(outcome[0][1]), [tenths(total) for _k, total in outcome[1:]]
-    last = later[-1]
+    last, mid = later[-1], tenths(band.mid)
     if rci is not None and last - first >= tenths(rci):
         return False
-    return sum(later) < (first + OFF_TRACK_MEAN_GAIN * 10) * len(later) and last < tenths(
-        band.mid)
+    if len(later) == 1:
+        return (last <= mid - tenths(OFF_TRACK_FIRST_BELOW)
+                and last <= first - tenths(OFF_TRACK_FIRST_DROP))
+    return (last - first < tenths(OFF_TRACK_LATEST_GAIN)
+            and last < mid + tenths(OFF_TRACK_MEDIAN_MARGIN)
+            and sum(later) < (first + tenths(OFF_TRACK_MEAN_GAIN)) * len(later))
 
 
 def most_serious_first(alarms: Sequence[Alarm]) -> list[Alarm]:

@@ -160,15 +160,32 @@ class AlarmTests(SimpleTestCase):
     def kinds(self, *args):
         return [a.kind for a in fit.outcome_alarms(*args)]
 
-    def test_off_track_when_little_was_gained_on_average_and_the_latest_is_below_the_median(
+    def test_off_track_when_little_was_gained_on_average_and_the_latest_is_hardly_above_intake(
             self):
         band = Band(low=20, mid=23, high=26, n=30)
-        self.assertEqual(self.kinds([(1, 18), (2, 18.9)], band, 5, 4), ["off_track"])
-        self.assertEqual(self.kinds([(1, 18), (2, 19)], band, 5, 4), [])  # gained 1
         self.assertEqual(self.kinds([(1, 18), (2, 18), (3, 19), (4, 18.5)], band, 5, 4),
                          ["off_track", "no_change"])
+        self.assertEqual(self.kinds([(1, 18), (2, 19), (3, 19.5)], band, 5, 4),
+                         ["off_track"])  # gained 1.25 on average, the latest 1.5
+        self.assertEqual(self.kinds([(1, 18), (2, 19), (3, 20.5)], band, 5, 4), [])  # +2.5
+        self.assertEqual(self.kinds([(1, 18), (2, 19.5), (3, 19.8)], band, 5, 4),
+                         [])  # gained 1.65 on average
         self.assertEqual(self.kinds([(1, 18)], band, 5, 4), [])
-        self.assertEqual(self.kinds([(1, 18), (2, 17)], None, 5, 4), [])  # no band
+        self.assertEqual(self.kinds([(1, 18), (2, 17), (3, 17)], None, 5, 4), [])  # no band
+
+    def test_above_the_expected_median_by_two_points_or_more_is_not_off_track(self):
+        self.assertEqual(self.kinds([(1, 18), (2, 18), (3, 18.5)],
+                                    Band(low=14, mid=17, high=20, n=30), 5, 4), ["off_track"])
+        self.assertEqual(self.kinds([(1, 18), (2, 18), (3, 18.5)],
+                                    Band(low=13, mid=16.5, high=20, n=30), 5, 4), [])
+
+    def test_one_rating_after_the_intake_is_off_track_only_when_it_clearly_falls(self):
+        band = Band(low=20, mid=23, high=26, n=30)
+        self.assertEqual(self.kinds([(1, 18), (2, 18.9)], band, 5, 4), [])
+        self.assertEqual(self.kinds([(1, 18), (2, 16.5)], band, 5, 4), [])  # fell 1.5
+        self.assertEqual(self.kinds([(1, 18), (2, 16)], band, 5, 4), ["off_track"])
+        self.assertEqual(self.kinds([(1, 18), (2, 16)], Band(low=18, mid=21.9, high=25, n=30),
+                                    5, 4), [])  # less than 6 below the median
 
     def test_one_low_rating_after_good_ones_is_not_off_track(self):
         band = Band(low=20, mid=23, high=26, n=30)
@@ -178,12 +195,12 @@ class AlarmTests(SimpleTestCase):
     def test_a_reliable_improvement_is_never_off_track(self):
         band = Band(low=10, mid=12, high=15, n=30)
         self.assertEqual(self.kinds([(1, 2), (2, 2), (3, 2), (4, 9)], band, 5, 4), [])
-        self.assertEqual(self.kinds([(1, 2), (2, 2), (3, 2), (4, 4.5)], band, 5, 4),
+        self.assertEqual(self.kinds([(1, 2), (2, 2), (3, 2), (4, 3.5)], band, 5, 4),
                          ["off_track", "no_change"])
 
     def test_an_alarm_carries_its_session_value_and_what_was_expected(self):
         band = Band(low=20, mid=23, high=26, n=30)
-        off, no_change = fit.outcome_alarms([(2, 18), (5, 18.5)], band, 5, 4)
+        off, no_change = fit.outcome_alarms([(2, 18), (3, 18), (5, 18.5)], band, 5, 4)
         self.assertEqual((off.kind, off.session, off.value, off.expected),
                          ("off_track", 5, 18.5, 23))
         self.assertEqual((no_change.session, no_change.expected), (5, 23))
