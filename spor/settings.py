@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "spor.reports",
     "spor.public",
     "spor.operations",
+    "spor.outbox",
 ]
 
 MIDDLEWARE = [
@@ -343,3 +344,45 @@ SAML_SESSION_COOKIE_NAME = "spor_saml"
 SAML_SESSION_COOKIE_SAMESITE = "None" if HTTPS else "Lax"
 SAML_IGNORE_AUTHENTICATED_USERS_ON_LOGIN = True
 SAML_CSP_HANDLER = ""  # Spor sends its own policy (ContentSecurityPolicyMiddleware)
+# Messages to young people and parents (spor.outbox, see docs/deploy.md "Messages").
+# Links in messages start with SPOR_BASE_URL (above), as young people's phones reach Spor;
+# unset, with http://localhost:8000 (the demo).
+# E-mail through Django's backend: the console unless SMTP is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND",
+                               "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "spor@localhost")
+# SMS: the demo writes them to SPOR_SMS_FILE (or standard output);
+# spor.outbox.providers.HttpSmsGateway posts each to a generic HTTP gateway.
+SPOR_SMS_BACKEND = os.environ.get("SPOR_SMS_BACKEND", "spor.outbox.providers.FileSms")
+SPOR_SMS_FILE = os.environ.get("SPOR_SMS_FILE", "")
+SPOR_SMS_GATEWAY_URL = os.environ.get("SPOR_SMS_GATEWAY_URL", "")
+SPOR_SMS_GATEWAY_USER = os.environ.get("SPOR_SMS_GATEWAY_USER", "")
+SPOR_SMS_GATEWAY_PASSWORD = os.environ.get("SPOR_SMS_GATEWAY_PASSWORD", "")
+# The request body, with $to, $text and $sender filled in.
+SPOR_SMS_GATEWAY_BODY = os.environ.get("SPOR_SMS_GATEWAY_BODY",
+                                       '{"to": $to, "text": $text, "from": $sender}')
+SPOR_SMS_GATEWAY_CONTENT_TYPE = os.environ.get("SPOR_SMS_GATEWAY_CONTENT_TYPE",
+                                               "application/json")
+SPOR_SMS_GATEWAY_TIMEOUT = envint("SPOR_SMS_GATEWAY_TIMEOUT", 10)
+SPOR_SMS_SENDER = os.environ.get("SPOR_SMS_SENDER", "Spor")
+# The gateway posts answers ("STOP") to /outbox/sms/inbound/?key=SPOR_SMS_INBOUND_KEY.
+# Empty: the endpoint refuses every request.
+SPOR_SMS_INBOUND_KEY = os.environ.get("SPOR_SMS_INBOUND_KEY", "")
+# Sending: tries before a message is given up, and the first wait (doubled each time).
+SPOR_OUTBOX_MAX_ATTEMPTS = envint("SPOR_OUTBOX_MAX_ATTEMPTS", 5)
+SPOR_OUTBOX_RETRY_SECONDS = envint("SPOR_OUTBOX_RETRY_SECONDS", 300)
+# Reminders for a link not answered: how many, and after how long.
+SPOR_OUTBOX_REMINDERS = envint("SPOR_OUTBOX_REMINDERS", 2)
+SPOR_OUTBOX_REMIND_RATING_HOURS = envint("SPOR_OUTBOX_REMIND_RATING_HOURS", 6)
+SPOR_OUTBOX_REMIND_SURVEY_DAYS = envint("SPOR_OUTBOX_REMIND_SURVEY_DAYS", 7)
+for _name in ("SPOR_OUTBOX_MAX_ATTEMPTS", "SPOR_OUTBOX_RETRY_SECONDS",
+              "SPOR_SMS_GATEWAY_TIMEOUT"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more, not {globals()[_name]}")

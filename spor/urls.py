@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("spor.reports.urls")),
     path("", include("spor.public.urls")),
     path("", include("spor.operations.urls")),
+    path("", include("spor.outbox.urls")),
 ]
 
 handler403 = "spor.errors.permission_denied"

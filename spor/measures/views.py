@@ -156,7 +156,7 @@ def paper(request, session):
                    if i.is_session_measure and i.code != code]})
 
 
-def _invite(request, session, mode):
+def invite_from_post(request, session, mode):
     """Check and issue a hand-over or link; None with a message when it cannot be."""
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -183,7 +183,7 @@ def handover(request, session):
     session = get_session_for_user(request.user, session)
     if (refused := not_post(request)) is not None:
         return refused
-    issued = _invite(request, session, RatingInvite.Mode.HANDOVER)
+    issued = invite_from_post(request, session, RatingInvite.Mode.HANDOVER)
     if issued is None:
         return redirect("fit_session", session=session.pk)
     _invite_, token = issued
@@ -204,7 +204,7 @@ def link(request, session):
     session = get_session_for_user(request.user, session)
     if (refused := not_post(request)) is not None:
         return refused
-    issued = _invite(request, session, RatingInvite.Mode.LINK)
+    issued = invite_from_post(request, session, RatingInvite.Mode.LINK)
     if issued is not None:
         invite, token = issued
         request.session[PENDING_LINK.format(session.pk)] = {

@@ -66,6 +66,10 @@ NOT_WALKED = {
     "api_docs": "the API's documentation, read from the OpenAPI document: no form",
     "public_talk_thanks": "the thanks after a request is sent: no form",
     "parent_survey_thanks": "the thanks after a survey is answered: no form",
+    "outbox_open": "a message's link: a token sent by e-mail or SMS (outbox tests)",
+    "outbox_stop": "a message's stop link: a token sent by e-mail or SMS (outbox tests)",
+    "outbox_sms_inbound": "posted by the SMS gateway with its key, not by a browser "
+                          "(outbox tests: wrong key, bad number, STOP)",
 }
 
 

@@ -96,6 +96,7 @@ class HeaderTests(PersonaTestCase):
                "SECRET_KEY": "k" * 20 + "production-secret-key-of-fifty-chars",
                "SPOR_DATA_KEY": "d" * 44, "ALLOWED_HOSTS": "spor.example.dk",
                "CSRF_TRUSTED_ORIGINS": "https://spor.example.dk",
+               "SPOR_BASE_URL": "https://spor.example.dk",
                "SPOR_DATA_DIR": self.enterContext(__import__("tempfile").TemporaryDirectory())}
         env.pop("DATABASE_URL", None)
         result = subprocess.run([sys.executable, "-m", "spor", "check", "--deploy"],
