@@ -56,21 +56,26 @@ def _finish(message: Message, **fields) -> None:
     Message.objects.filter(pk=message.pk, claim=message.claim).update(**fields)
 
 
-def compose(message: Message, base_url: str) -> tuple[str, str]:
+def compose(message: Message, base_url: str, language: str,
+            templates: dict | None = None) -> tuple[str, str]:
     """Subject and text in the recipient's language: the service's name and the link,
-    and (added here, so no template can leave it out) how to stop."""
-    consent = current_consent(message.recipient, message.channel)
+    and (added here, so no template can leave it out) how to stop. `templates` keeps the
+    templates read during one run."""
+    templates = {} if templates is None else templates
     kind = "reminder" if message.kind == Message.Kind.REMINDER else "link"
-    template = MessageTemplate.for_service(message.service, kind, consent.language)
+    key = (message.service_id, kind, language)
+    if key not in templates:
+        templates[key] = MessageTemplate.for_service(message.service, kind, language)
+    template = templates[key]
     token = message.secrets()["token"]
     link = base_url + reverse("outbox_open", args=[token])
     subject, body = template.render(message.service.name, link)
     stop_link = base_url + reverse("outbox_stop", args=[token])
     if message.channel == Channel.SMS:
-        stop = {"da": "Afmeld: svar STOP", "en": "To stop: answer STOP"}[consent.language]
+        stop = {"da": "Afmeld: svar STOP", "en": "To stop: answer STOP"}[language]
     else:
         stop = {"da": "Vil du ikke have flere beskeder: ",
-                "en": "To receive no more messages: "}[consent.language] + stop_link
+                "en": "To receive no more messages: "}[language] + stop_link
     return subject, f"{body}\n\n{stop}"
 
 
@@ -78,7 +83,8 @@ def send_one(message: Message, providers: dict, now) -> str:
     """Send one claimed message; returns its new status."""
     S = Message.Status
     recipient = message.recipient
-    if current_consent(recipient, message.channel) is None:
+    consent = current_consent(recipient, message.channel)
+    if consent is None:
         _finish(message, status=S.CANCELLED, secret="",
                 last_error="No current consent for this channel.")
         return S.CANCELLED
@@ -91,7 +97,8 @@ def send_one(message: Message, providers: dict, now) -> str:
         return S.CANCELLED
     attempts = message.attempts + 1
     try:
-        subject, body = compose(message, settings.SPOR_BASE_URL or "http://localhost:8000")
+        subject, body = compose(message, settings.SPOR_BASE_URL or "http://localhost:8000",
+                                consent.language, providers.templates)
         providers[message.channel].send(to, subject, body)
     except SendError as e:
         reason = str(e)[:300]
@@ -106,7 +113,14 @@ def send_one(message: Message, providers: dict, now) -> str:
 
 
 class Providers(dict):
-    """The channels' providers, made when first needed and closed at the end."""
+    """The channels' providers, made when first needed and closed at the end, and the
+    message templates read during the run."""
+
+    templates: dict
+
+    def __init__(self):
+        super().__init__()
+        self.templates = {}
 
     def __missing__(self, channel):
         self[channel] = provider = Email() if channel == Channel.EMAIL else sms_provider()
