@@ -228,14 +228,6 @@ class MessageQuerySet(models.QuerySet):
     def due(self, now=None):
         return self.filter(status=Message.Status.QUEUED, due_at__lte=now or timezone.now())
 
-    def visible_to(self, user):
-        from spor.clients.models import Client
-        from spor.programmes.models import ParentCourse
-
-        return self.filter(
-            Q(client__in=Client.objects.visible_to(user).values("pk"))
-            | Q(participant__course__in=ParentCourse.objects.visible_to(user).values("pk")))
-
     def with_answered(self):
         """`answered`: the rating was made, or the parent's survey answered."""
         from spor.measures.models import Rating

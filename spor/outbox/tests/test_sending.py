@@ -121,6 +121,16 @@ class EmailTests(OutboxTestCase):
         self.assertEqual(message.due_at, NOW + backoff(1))
 
 
+    def test_a_message_left_sending_by_a_stopped_sender_is_given_up_not_sent_twice(self):
+        agree(self.ida, "email")
+        self.send_link("email")
+        Message.objects.update(status="sending", claimed_at=NOW - datetime.timedelta(minutes=20))
+        with smtp_server() as inbox, smtp_settings(inbox):
+            self.assertIn("given up 1", send())
+        self.assertEqual(inbox.messages, [])
+        self.assertIn("not sent again", Message.objects.get().last_error)
+
+
 class SmsTests(OutboxTestCase):
     def test_the_gateway_gets_a_real_request_with_credentials_and_the_text(self):
         agree(self.ida, "sms")
