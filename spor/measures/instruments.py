@@ -34,6 +34,12 @@ class Scale:
     low: Text
     high: Text
     required: bool = True
+    # The line as a parent (or another person) rates it: about the young person, not "I".
+    about: Text | None = None
+
+    def label_for(self, rater: str) -> Text:
+        """The wording for who rates: the young person's own, or `about` for the others."""
+        return self.label if rater == "client" or self.about is None else self.about
 
     def clean(self, value):
         if value is None or value == "":
@@ -210,14 +216,22 @@ ORS = register(Instrument(
            "Therapy 2(2). Licensed by the authors for digital use.",
     items=(
         Scale("individually", Text("Personligt (hvordan jeg har det)",
-                                   "Individually (personal well-being)"), LOW, HIGH),
+                                   "Individually (personal well-being)"), LOW, HIGH,
+              about=Text("Personligt (hvordan den unge har det)",
+                         "Individually (the young person's personal well-being)")),
         Scale("interpersonally", Text("Familie og nære relationer",
                                       "Interpersonally (family, close relationships)"),
-              LOW, HIGH),
+              LOW, HIGH, about=Text("Familie og nære relationer (den unges)",
+                                    "Interpersonally (the young person's family, close "
+                                    "relationships)")),
         Scale("socially", Text("Socialt (skole, arbejde, venner)",
-                               "Socially (school, work, friendships)"), LOW, HIGH),
+                               "Socially (school, work, friendships)"), LOW, HIGH,
+              about=Text("Socialt (den unges skole, arbejde, venner)",
+                         "Socially (the young person's school, work, friendships)")),
         Scale("overall", Text("Alt i alt (hvordan det går generelt)",
-                              "Overall (general sense of well-being)"), LOW, HIGH),
+                              "Overall (general sense of well-being)"), LOW, HIGH,
+              about=Text("Alt i alt (hvordan det går for den unge generelt)",
+                         "Overall (the young person's general sense of well-being)")),
     ),
 ))
 
@@ -237,13 +251,21 @@ CORS = register(Instrument(
     source="Child Outcome Rating Scale, Duncan, Miller & Sparks 2003; Duncan et al. 2006. "
            "Licensed by the authors for digital use.",
     items=(
-        Scale("me", Text("Mig (hvordan har jeg det?)", "Me (how am I doing?)"), SAD, HAPPY),
+        Scale("me", Text("Mig (hvordan har jeg det?)", "Me (how am I doing?)"), SAD, HAPPY,
+              about=Text("Barnet (hvordan har barnet det?)",
+                         "The child (how is the child doing?)")),
         Scale("family", Text("Familie (hvordan går det i min familie?)",
-                             "Family (how are things in my family?)"), SAD, HAPPY),
+                             "Family (how are things in my family?)"), SAD, HAPPY,
+              about=Text("Familie (hvordan går det i barnets familie?)",
+                         "Family (how are things in the child's family?)")),
         Scale("school", Text("Skole (hvordan går det i skolen?)",
-                             "School (how am I doing at school?)"), SAD, HAPPY),
+                             "School (how am I doing at school?)"), SAD, HAPPY,
+              about=Text("Skole (hvordan går det for barnet i skolen?)",
+                         "School (how is the child doing at school?)")),
         Scale("everything", Text("Det hele (hvordan går det hele?)",
-                                 "Everything (how is everything going?)"), SAD, HAPPY),
+                                 "Everything (how is everything going?)"), SAD, HAPPY,
+              about=Text("Det hele (hvordan går det hele for barnet?)",
+                         "Everything (how is everything going for the child?)")),
     ),
 ))
 

@@ -381,7 +381,7 @@ def rate(request, token):
                 "locked": tablet.current(request) is not None,
                 "next": reverse("fit_session", args=[invite.session_id])})
     log_access(None, client, gettext_noop("Rating form"), P.RATING)
-    scales = [{"code": s.code, "label": s.label, "low": s.low, "high": s.high,
+    scales = [{"code": s.code, "label": s.label_for(invite.rater), "low": s.low, "high": s.high,
                "value": posted.get(s.code, ""), "errors": errors.get(s.code, [])}
               for s in definition.scales]
     return render(request, "measures/rate.html", {

@@ -4,12 +4,15 @@ import datetime
 import re
 
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from spor.audit.models import AccessLog
 from spor.lib.testing import PersonaTestCase
+from spor.measures import instruments
 from spor.measures.models import Licence, Rating, RatingInvite
 from spor.measures.tests.helpers import licence, lines, rate
 from spor.treatment.models import Session
@@ -126,6 +129,22 @@ class PersonalLinkTests(PersonaTestCase):
         self.assertContains(self.client.get(link), "hvordan den unge har det")
         self.client.post(link, self.answers())
         self.assertEqual(Rating.objects.get().rater, "parent")
+
+    def test_a_parent_rates_lines_worded_about_the_young_person_in_danish_and_english(self):
+        link = self.make_link(rater="parent")
+        page = self.client.get(link)
+        self.assertContains(page, "Personligt (hvordan den unge har det)")
+        self.assertContains(page, "Socialt (den unges skole, arbejde, venner)")
+        self.assertNotContains(page, "hvordan jeg har det")
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        self.assertContains(self.client.get(link),
+                            "Individually (the young person&#x27;s personal well-being)")
+        with translation.override("en"):
+            self.assertEqual(str(instruments.CORS.scales[0].label_for("parent")),
+                             "The child (how is the child doing?)")
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "da"
+        own = self.client.get(self.make_link())
+        self.assertContains(own, "Personligt (hvordan jeg har det)")
 
     def test_without_a_licence_there_is_no_digital_rating(self):
         link = self.make_link()
