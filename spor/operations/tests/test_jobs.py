@@ -10,12 +10,16 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase
 from django.utils import timezone
 
+from spor.accounts.models import Team
 from spor.audit.models import AccessLog, erase_past_retention
 from spor.lib.testing import PersonaTestCase
 from spor.measures.models import RatingInvite
 from spor.operations import jobs
 from spor.operations.models import JobRun, JobState
 from spor.operations.tests.installations import Installation
+from spor.programmes.models import ParentFollowup, ParentParticipant
+from spor.programmes.tests.helpers import make_parent_course
+from spor.tracking.models import PairingCode
 
 TZ = timezone.get_default_timezone()
 
@@ -162,6 +166,34 @@ class RetentionTests(PersonaTestCase):
         RatingInvite.objects.filter(pk=gone.pk).update(expires_at=timezone.now())
         self.assertIn("Deleted 1 expired", jobs.jobs()["expired_rating_links"].run())
         self.assertEqual(list(RatingInvite.objects.all()), [invite])
+
+    def test_expired_parent_survey_links_end_and_their_surveys_stay(self):
+        team = Team.objects.create(service=self.service, name="Forældre",
+                                   kind=Team.Kind.PARENTS)
+        course = make_parent_course(self.service, team, datetime.date(2025, 1, 7))
+        participant = ParentParticipant.objects.create(course=course, name="Pia")
+        live, old = ParentFollowup.objects.filter(participant=participant)
+        live.new_link()
+        live.save()
+        old.new_link()
+        old.link_expires_at = timezone.now()
+        old.save()
+        self.assertIn("Ended 1 expired", jobs.jobs()["expired_survey_links"].run())
+        old.refresh_from_db()
+        live.refresh_from_db()
+        self.assertEqual((old.token_hash, old.link_expires_at), ("", None))
+        self.assertNotEqual(live.token_hash, "")
+
+    def test_expired_unused_pairing_codes_are_deleted(self):
+        fresh, _code = PairingCode.make(self.ida, self.alice)
+        stale, _code = PairingCode.make(self.ida, self.alice)
+        used, _code = PairingCode.make(self.ida, self.alice)
+        PairingCode.objects.filter(pk__in=[stale.pk, used.pk]).update(
+            expires_at=timezone.now())
+        PairingCode.objects.filter(pk=used.pk).update(used_at=timezone.now())
+        self.assertIn("Deleted 1 expired", jobs.jobs()["expired_pairing_codes"].run())
+        self.assertEqual(set(PairingCode.objects.values_list("pk", flat=True)),
+                         {fresh.pk, used.pk})
 
 
 class JobPageTests(PersonaTestCase):
