@@ -25,7 +25,7 @@ from django.utils import formats, translation
 from django.utils.html import escape
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from spor.lib.numbers import percent
 
@@ -36,6 +36,11 @@ COLOURS = {
     "second": "#3f5fa8", "third": "#8a4f9e",
 }
 SERIES = [COLOURS["accent"], COLOURS["second"], COLOURS["third"], COLOURS["warn"]]
+# One meaning per colour across every chart: the young person's own ratings, a parent's,
+# another person's, and the days of use from the diary. A chart draws these by meaning,
+# never by position in a list.
+MEANING = {"young_person": COLOURS["accent"], "parent": COLOURS["second"],
+           "other": COLOURS["third"], "use": "#b0702a", "asked": COLOURS["line"]}
 
 STYLE = {
     "svg.fonttype": "none",  # keep text as text
@@ -232,3 +237,44 @@ def stacked_shares(title: str, rows, parts, colours, unit: str = "") -> str:
         ax.legend(handles=[Patch(color=c, label=p) for p, c in zip(parts, colours, strict=True)],
                   loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(parts))
         return to_svg(fig, title, "; ".join(reversed(descs)))
+
+
+# Day and month on a date axis, in the language's own order ("1. maj", "May 1").
+DAY_MONTH = {"da": "j. b", "en": "M j"}
+MONTH_YEAR = {"da": "b Y", "en": "M Y"}
+
+
+class DateTicks(Formatter):
+    """Tick labels of a date axis in the page's language. The year is written under the
+    first tick and under every tick where the year changes, so a course across New Year
+    reads right; over a long span ticks are months with their year."""
+
+    def __init__(self, long_span: bool):
+        self.long_span = long_span
+
+    def __call__(self, value, pos=None):
+        return self.format_ticks([value])[0]
+
+    def format_ticks(self, values):
+        from matplotlib.dates import num2date
+
+        language = (translation.get_language() or "da")[:2]
+        days = [num2date(v).date() for v in values]
+        if self.long_span:
+            return [formats.date_format(d, MONTH_YEAR.get(language, "M Y")) for d in days]
+        labels, year = [], None
+        for d in days:
+            text = formats.date_format(d, DAY_MONTH.get(language, "M j"))
+            if d.year != year:
+                text += f"\n{d.year}"
+                year = d.year
+            labels.append(text)
+        return labels
+
+
+def date_axis(axis, first, last) -> None:
+    """A date x-axis from `first` to `last` (dates): a few ticks, labelled by DateTicks."""
+    from matplotlib.dates import AutoDateLocator
+
+    axis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
+    axis.set_major_formatter(DateTicks(long_span=(last - first).days > 330))

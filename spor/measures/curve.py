@@ -9,8 +9,7 @@ import datetime
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from matplotlib.dates import AutoDateLocator, num2date
-from matplotlib.ticker import FuncFormatter, MultipleLocator
+from matplotlib.ticker import MultipleLocator
 
 from spor.lib import charts
 from spor.measures.fit import fmt
@@ -19,9 +18,10 @@ from spor.measures.models import Rating
 C = charts.COLOURS
 DENSE = 60  # ratings in a series above which points are not marked
 RATER_STYLE = {
-    Rating.Rater.CLIENT: {"color": C["accent"], "linestyle": "-", "marker": "o"},
-    Rating.Rater.PARENT: {"color": C["second"], "linestyle": "--", "marker": "s"},
-    Rating.Rater.OTHER: {"color": C["third"], "linestyle": ":", "marker": "^"},
+    Rating.Rater.CLIENT: {"color": charts.MEANING["young_person"], "linestyle": "-",
+                          "marker": "o"},
+    Rating.Rater.PARENT: {"color": charts.MEANING["parent"], "linestyle": "--", "marker": "s"},
+    Rating.Rater.OTHER: {"color": charts.MEANING["other"], "linestyle": ":", "marker": "^"},
 }
 
 
@@ -49,7 +49,7 @@ def _draw(fit, width):
     show_alliance = any(fit.alliance.values())
     rows, ratios = (2, [3, 1.3]) if show_alliance else (1, None)
     height = 4.3 if show_alliance else 3.3
-    margins = (0.75, 0.15, 0.25, 0.95)  # room below for the dates and the legend
+    margins = (0.75, 0.15, 0.25, 1.1)  # room below for the dates, a year, the legend
     with charts.figure(width, height, rows=rows, height_ratios=ratios,
                        margins=margins) as (fig, axes):
         top = axes[0]
@@ -132,11 +132,8 @@ def _alliance(ax, fit):
 
 def _dates(ax, fit):
     days = [s.date for s in fit.sessions]
-    span = (max(days) - min(days)).days if days else 0
-    pattern = "b Y" if span > 330 else "j. b"
-    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))
-    ax.xaxis.set_major_formatter(FuncFormatter(
-        lambda value, _pos: formats.date_format(num2date(value).date(), pattern)))
+    if days:
+        charts.date_axis(ax.xaxis, min(days), max(days))
 
 
 def _title(fit) -> str:

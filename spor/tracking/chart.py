@@ -8,16 +8,15 @@ and `draw_outcome` draw on any axes, so the same parts can join other charts.
 
 import datetime
 
-import matplotlib
 from django.utils import formats
 from django.utils.translation import gettext as _
 from matplotlib.dates import date2num
-from matplotlib.ticker import FuncFormatter
 
 from spor.lib import charts
 
 MUTED, LINE = charts.COLOURS["muted"], charts.COLOURS["line"]
-ACCENT, SECOND = charts.COLOURS["accent"], charts.COLOURS["second"]
+# The same meaning as in the FIT curve: the young person's ORS in their colour, use in its.
+OWN, USE, ASKED = (charts.MEANING[k] for k in ("young_person", "use", "asked"))
 
 
 def timeline_svg(weeks, ratings=(), owner=None) -> str:
@@ -35,14 +34,12 @@ def _draw(weeks, ratings):
     rows = 2 if ratings else 1
     with charts.figure(width=7.5, height=1.9 + 1.6 * (rows - 1), rows=rows,
                        height_ratios=[1.2, 1] if rows == 2 else None,
-                       margins=(0.6, 0.15, 0.35, 0.3)) as (fig, axes):
+                       margins=(0.6, 0.15, 0.35, 0.45)) as (fig, axes):
         if ratings:
             draw_outcome(axes[0], ratings)
         draw_use(axes[-1], weeks)
         axes[-1].set_xlim(date2num(first), date2num(last))
-        axes[-1].xaxis.set_major_formatter(FuncFormatter(
-            lambda value, _pos: formats.date_format(matplotlib.dates.num2date(value).date(),
-                                                    "j. b")))
+        charts.date_axis(axes[-1].xaxis, first, last)
         handles, labels = [], []
         for ax in axes:
             found = ax.get_legend_handles_labels()
@@ -57,9 +54,9 @@ def _draw(weeks, ratings):
 def draw_use(ax, weeks) -> None:
     """Days of use per week (0–7) as bars, in front of the days that were answered."""
     starts = [date2num(w.start) for w in weeks]
-    ax.bar(starts, [w.known_days for w in weeks], width=6, align="edge", color=LINE,
+    ax.bar(starts, [w.known_days for w in weeks], width=6, align="edge", color=ASKED,
            label=_("Days asked about"))
-    ax.bar(starts, [w.use_days for w in weeks], width=6, align="edge", color=ACCENT,
+    ax.bar(starts, [w.use_days for w in weeks], width=6, align="edge", color=USE,
            label=_("Days of use"))
     ax.set_ylim(0, 7)
     ax.set_yticks([0, 7], ["0", "7"])
@@ -69,7 +66,7 @@ def draw_use(ax, weeks) -> None:
 def draw_outcome(ax, ratings) -> None:
     """The young person's outcome totals (0–40) by session date."""
     ax.plot([date2num(r["date"]) for r in ratings], [r["total"] for r in ratings],
-            color=SECOND, marker="o", markersize=3.5, linewidth=1.6,
+            color=OWN, marker="o", markersize=3.5, linewidth=1.6,
             label=_("Outcome (ORS)"))
     ax.set_ylim(0, 40)
     ax.set_yticks([0, 20, 40])
