@@ -79,11 +79,9 @@ def unanswered(alarms) -> list[OpenAlarm]:
 
 
 def order_key(alarms) -> tuple:
-    """Unanswered alarms first, the most serious first (fit.SEVERITY); then courses whose
-    alarms are all answered, in the same order; then courses without alarms."""
-    rest = len(SEVERITY)
-    return (min((a.rank for a in unanswered(alarms)), default=rest),
-            min((a.rank for a in alarms), default=rest))
+    """Courses with unanswered alarms first, the most serious first (fit.SEVERITY); courses
+    whose alarms are all answered are work done and keep their place among the rest."""
+    return (min((a.rank for a in unanswered(alarms)), default=len(SEVERITY)),)
 
 
 def is_off_track(alarms) -> bool:

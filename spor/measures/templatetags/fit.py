@@ -18,9 +18,9 @@ def with_alarms(courses, service):
     """The courses with their open FIT `alarms` (alarms.OpenAlarm, each with `answered` and
     its responses): courses with unanswered alarms first, the most serious signal first —
     a young person getting worse before one below the expected course, before a weak
-    alliance, before no change (fit.SEVERITY) — then courses whose alarms are all answered,
-    then the rest; within each rank the view's order stays (a decision that is due comes
-    there). Two queries: the stored FIT state (state.py) and the responses.
+    alliance, before no change (fit.SEVERITY) — then the rest, in the view's order (what
+    is due first, a decision after the anonymous sessions first), answered alarms among
+    them. Two queries: the stored FIT state (state.py) and the responses.
     `{% with_alarms courses user.service as courses %}`"""
     found = alarms.open_alarms([c.pk for c in courses])
     for course in courses:
