@@ -1,7 +1,7 @@
 import io
 
 from django.core.management import CommandError, call_command
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 from django.utils import timezone
 
 from spor.accounts.models import Service, Team
@@ -28,6 +28,11 @@ class DemoCommandTests(TestCase):
         self.assertTrue(Session.objects.filter(course__kind=Course.Kind.INDIVIDUAL).exists())
         self.assertFalse(Session.objects.filter(course__client__service=service,
                                                 kind="outreach").exists())
+
+
+class DemoResetTests(TransactionTestCase):
+    """--reset empties the database as an operator runs it: outside any transaction (on
+    PostgreSQL, TRUNCATE refuses to run inside one with deferred constraints pending)."""
 
     def test_reset_makes_the_same_demo_again_and_a_second_run_keeps_what_is_there(self):
         demo()
