@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -204,6 +205,13 @@ class IdpRoleForm(ModelForm):
 class LoginForm(AuthenticationForm):
     """Django's login form; with local passwords off it tells everyone but the
     break-glass administrators to use the identity provider."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django sets the username's max_length after the field is made, so it is not
+        # checked: a name too long for any account would reach the lockout record.
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""

@@ -59,6 +59,13 @@ class LoginTests(PersonaTestCase):
         self.assertContains(response, "For mange mislykkede login", status_code=429)
         self.assertNotIn("_auth_user_id", self.client.session)
 
+    def test_a_username_too_long_for_any_account_is_refused_before_any_attempt(self):
+        from axes.models import AccessAttempt
+
+        response = self.post_login("x" * 20_000, "wrong")
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(AccessAttempt.objects.exists())  # PostgreSQL cannot store it
+
     def test_a_wrong_password_names_no_reason_beyond_the_pair(self):
         response = self.post_login("alice", "wrong")
         self.assertEqual(response.status_code, 200)
