@@ -28,7 +28,8 @@ from spor.operations.tests.installations import SPOR, Installation
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "deploy.md"
 SERVER_ENV = {"ALLOWED_HOSTS": "localhost", "SPOR_HTTPS": "true", "SPOR_WORKERS": "2",
-              "SPOR_THREADS": "2", "SPOR_TRUSTED_PROXIES": "1"}
+              "SPOR_THREADS": "2", "SPOR_TRUSTED_PROXIES": "1",
+              "SPOR_BASE_URL": "https://spor.kommune.dk"}
 
 
 def needs(program: str):
