@@ -20,7 +20,17 @@ from django.utils.module_loading import import_string
 
 
 class SendError(Exception):
-    """The message was not handed over; the text (no personal data) is kept as the reason."""
+    """The message was not handed over; the text (no personal data) is kept as the reason.
+    `final`: trying again cannot help (the gateway refused this message itself)."""
+
+    def __init__(self, reason: str, final: bool = False):
+        super().__init__(reason)
+        self.final = final
+
+
+# Answers of a gateway that refuse the message itself: another try would be refused too.
+# 408 (time-out) and 429 (too many requests) are passing, and tried again.
+FINAL_STATUSES = set(range(400, 500)) - {408, 429}
 
 
 class Provider:
@@ -68,7 +78,8 @@ class HttpSmsGateway(Provider):
     made from SPOR_SMS_GATEWAY_BODY with $to, $text and $sender filled in (as JSON strings
     when the content type is JSON, URL-encoded otherwise), basic authentication with
     SPOR_SMS_GATEWAY_USER and SPOR_SMS_GATEWAY_PASSWORD. A 2xx answer is a handed-over
-    message; any other answer or a time-out is an error to try again later."""
+    message; a refusal of the message itself (4xx but 408 and 429) is final; any other
+    answer or a time-out is an error to try again later."""
 
     def send(self, to, subject, body):
         content_type = settings.SPOR_SMS_GATEWAY_CONTENT_TYPE
@@ -89,7 +100,9 @@ class HttpSmsGateway(Provider):
                     request, timeout=settings.SPOR_SMS_GATEWAY_TIMEOUT) as answer:
                 answer.read(1000)
         except urllib.error.HTTPError as e:
-            raise SendError(f"SMS gateway answered {e.code}") from e
+            final = e.code in FINAL_STATUSES
+            raise SendError(f"SMS gateway answered {e.code}"
+                            + (" (a refusal: not tried again)" if final else ""), final) from e
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise SendError(f"SMS gateway: {type(reason).__name__}: {str(reason)[:200]}") from e

@@ -102,7 +102,7 @@ def send_one(message: Message, providers: dict, now) -> str:
         providers[message.channel].send(to, subject, body)
     except SendError as e:
         reason = str(e)[:300]
-        if attempts >= settings.SPOR_OUTBOX_MAX_ATTEMPTS:
+        if e.final or attempts >= settings.SPOR_OUTBOX_MAX_ATTEMPTS:
             _finish(message, status=S.FAILED, attempts=attempts, last_error=reason, secret="")
             return S.FAILED
         _finish(message, status=S.QUEUED, attempts=attempts, last_error=reason, claim=None,

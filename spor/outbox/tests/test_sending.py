@@ -185,6 +185,17 @@ class SmsTests(OutboxTestCase):
         self.assertContains(self.client.get(reverse("outbox_templates")),
                             "SMS gateway answered 502")
 
+    def test_a_gateway_that_refuses_the_message_itself_is_not_asked_again(self):
+        agree(self.ida, "sms")
+        self.send_link("sms")
+        with sms_gateway(["400"]) as gateway, gateway_settings(gateway):
+            self.assertIn("given up 1", send())
+        message = Message.objects.get()
+        self.assertEqual((message.status, message.attempts), ("failed", 1))
+        self.assertEqual(message.last_error,
+                         "SMS gateway answered 400 (a refusal: not tried again)")
+        self.assertEqual(len(gateway.requests), 1)
+
     def test_the_demo_writes_each_sms_to_a_file(self):
         agree(self.ida, "sms")
         self.send_link("sms")
