@@ -110,7 +110,9 @@ def erase_past_retention(now=None) -> int:
 class SentForm(models.Model):
     """A one-time token of a form that was sent and acted on (spor.lib.once), and where
     its answer sent the user, so that the same form sent again lands there instead of
-    creating a second young person. Kept a day."""
+    creating a second young person. Kept a day (the `sent_form_tokens` job)."""
+
+    KEPT = datetime.timedelta(days=1)
 
     token = models.CharField(max_length=40, primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True,

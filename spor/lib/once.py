@@ -5,10 +5,10 @@ A POST with a token runs in one transaction that first claims the token: of two 
 with the same token, the second waits for the first and, if the first was acted on (its
 answer a redirect), is sent where the first went, with nothing done twice. A post that was
 refused (the form shown again with its errors) gives its token back. A server error rolls
-the whole request back.
+the whole request back. Tokens are forgotten after a day by a scheduled job
+(spor/audit/jobs.py).
 """
 
-import datetime
 import re
 import secrets
 
@@ -17,14 +17,12 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 FIELD = "form_token"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-KEPT = datetime.timedelta(days=1)
 register = template.Library()
 
 
@@ -80,5 +78,4 @@ class OnceMiddleware:
                     location=response.get("Location", "")[:500])
             else:
                 SentForm.objects.filter(token=token).delete()  # refused: may be sent again
-            SentForm.objects.filter(at__lt=timezone.now() - KEPT).delete()
         return response

@@ -1,12 +1,15 @@
 """A form sent twice is acted on once (spor.lib.once)."""
 
+import datetime
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 
 from spor.audit.models import SentForm
 from spor.clients.models import Client
 from spor.lib.testing import PersonaTestCase
+from spor.operations import jobs
 from spor.programmes.models import Volunteer
 
 
@@ -58,3 +61,12 @@ class SentTwiceTests(PersonaTestCase):
         form = VolunteerForm({"name": "Anna", "active": "on"}, service=self.service)
         self.assertFalse(form.is_valid())
         self.assertEqual(Volunteer.objects.filter(name="Anna").count(), 1)
+
+
+class ForgetTests(PersonaTestCase):
+    def test_the_job_forgets_tokens_older_than_a_day(self):
+        old, _new = (SentForm.objects.create(token=t, user=self.alice) for t in ("old", "new"))
+        SentForm.objects.filter(pk=old.pk).update(
+            at=timezone.now() - datetime.timedelta(days=1, minutes=1))
+        self.assertIn("Forgot 1", jobs.jobs()["sent_form_tokens"].run())
+        self.assertEqual(list(SentForm.objects.values_list("token", flat=True)), ["new"])
