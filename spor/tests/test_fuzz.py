@@ -297,6 +297,29 @@ class FuzzTests(TestCase):
                                      f"{again.status_code}, written twice: {changed}")
         return first["Location"]
 
+    def fuzz(self, user, found, forms):
+        """Post the hostile values to each form in `found` whose shape is not in `forms`."""
+        for _page, action, form in found:  # grows while posting: see below
+            shape = (route_name(action), tuple(sorted(form["fields"])))
+            if shape in forms:
+                continue  # the same form on another page or for another role
+            forms.add(shape)
+            fields = form["fields"]
+            names = [n for n in fields if n != "csrfmiddlewaretoken"]
+            if "form_token" in fields:
+                # The page an accepted post leads to (a decision after a 5th anonymous
+                # session, identification after the decision) is walked in turn.
+                if (after := self.sent_twice(user, action, fields)) is not None:
+                    found.extend(self.walk(user, after))
+            self.post(user, action, {}, "every field missing")
+            for label, value in HOSTILE.items():
+                self.post(user, action, dict.fromkeys(names, value), f"{label} everywhere")
+            self.post(user, action, dict.fromkeys(names, LIST), "lists everywhere")
+            for name in names:  # a number or choice at a time beside the form's values
+                if form["kinds"].get(name) in ONE_AT_A_TIME:
+                    self.post(user, action, {**fields, name: HOSTILE["10^26"]},
+                              f"10^26 in {name}")
+
     def test_every_form_takes_hostile_values_without_a_server_error_or_a_partial_write(self):
         self.reached, self.posts, self.failures, forms = set(), 0, {}, set()
         self.seen = {}
@@ -307,32 +330,14 @@ class FuzzTests(TestCase):
         started = time.monotonic()
         walkers = [(u, False) for u in WALKERS] + [(u, True) for u in TWO_FACTOR_WALKERS]
         for username, two_factor in walkers:
-            self.enterContext(self.settings(SPOR_REQUIRE_2FA=two_factor))
-            user = User.objects.get(username=username) if username else None
-            walked = time.monotonic()
-            found = [form for start in (self.starts if user else ["/ung/", "/login/"])
-                     for form in self.walk(user, start)]
-            print(f"{username}: {len(found)} forms walked in {time.monotonic() - walked:.0f} s")
-            for _page, action, form in found:  # grows while posting: see below
-                shape = (route_name(action), tuple(sorted(form["fields"])))
-                if shape in forms:
-                    continue  # the same form on another page or for another role
-                forms.add(shape)
-                fields = form["fields"]
-                names = [n for n in fields if n != "csrfmiddlewaretoken"]
-                if "form_token" in fields:
-                    # The page an accepted post leads to (a decision after a 5th anonymous
-                    # session, identification after the decision) is walked in turn.
-                    if (after := self.sent_twice(user, action, fields)) is not None:
-                        found.extend(self.walk(user, after))
-                self.post(user, action, {}, "every field missing")
-                for label, value in HOSTILE.items():
-                    self.post(user, action, dict.fromkeys(names, value), f"{label} everywhere")
-                self.post(user, action, dict.fromkeys(names, LIST), "lists everywhere")
-                for name in names:  # a number or choice at a time beside the form's values
-                    if form["kinds"].get(name) in ONE_AT_A_TIME:
-                        self.post(user, action, {**fields, name: HOSTILE["10^26"]},
-                                  f"10^26 in {name}")
+            with self.settings(SPOR_REQUIRE_2FA=two_factor):
+                user = User.objects.get(username=username) if username else None
+                walked = time.monotonic()
+                found = [form for start in (self.starts if user else ["/ung/", "/login/"])
+                         for form in self.walk(user, start)]
+                print(f"{username}: {len(found)} forms walked in "
+                      f"{time.monotonic() - walked:.0f} s")
+                self.fuzz(user, found, forms)
         print(f"\nfuzz: {len(forms)} forms, {len(HOSTILE) + 2} payloads in every field at "
               f"once and 10^26 in each number or choice alone, {self.posts} posts, "
               f"{len(self.failures)} failures, {time.monotonic() - started:.0f} s")
