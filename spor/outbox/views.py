@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
@@ -118,7 +118,8 @@ def send_rating(request, session):
                 log_access(request.user, client, gettext_noop("Rating link sent"), P.RATING)
                 messages.success(request, _("The link is on its way. It works until "
                                             "%(time)s.") % {
-                    "time": timezone.localtime(invite.expires_at).strftime("%d.%m.%Y %H:%M")})
+                    "time": formats.date_format(timezone.localtime(invite.expires_at),
+                                                "SHORT_DATETIME_FORMAT")})
     return redirect("fit_session", session=session.pk)
 
 
