@@ -2,6 +2,7 @@
 latest rating link of each course was sent, opened and answered."""
 
 from django import template
+from django.db.models import OuterRef, Subquery
 
 from spor.outbox.models import Message
 
@@ -13,12 +14,12 @@ def with_links(courses):
     """Set `course.rating_link` on each course: its latest rating link sent by the outbox
     (with `answered`), or None. One query for the whole list."""
     courses = list(courses)
-    latest = {}
-    for message in (Message.objects.with_answered()
-                    .filter(first__isnull=True, kind=Message.Kind.RATING,
-                            session__course__in=[c.pk for c in courses])
-                    .select_related("session").order_by("created_at")):
-        latest[message.session.course_id] = message
+    links = Message.objects.filter(first__isnull=True, kind=Message.Kind.RATING)
+    newest = links.filter(session__course=OuterRef("session__course")).order_by(
+        "-created_at", "-pk").values("pk")[:1]
+    latest = {m.session.course_id: m for m in links.with_answered().filter(
+        session__course__in=[c.pk for c in courses], pk=Subquery(newest)).select_related(
+        "session")}
     for course in courses:
         course.rating_link = latest.get(course.pk)
     return courses
