@@ -1,21 +1,20 @@
 """The operator creates a new installation's first administrator with one command."""
 
 import io
-from unittest import mock
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
 
 from spor.accounts.models import AccountEvent, Service, User
+from spor.lib.testing import RaceTestCase, at_once
 
 PASSWORD = "first-admin-secret-2026"  # noqa: S105 (a test password)
 
 
 def createadmin(*args, password=PASSWORD):
-    out = io.StringIO()
-    with mock.patch("sys.stdin", io.StringIO(password + "\n")):  # a scripted install
-        call_command("createadmin", *args, stdout=out)
+    out = io.StringIO()  # a scripted install: the password on standard input
+    call_command("createadmin", *args, stdout=out, stdin=io.StringIO(password + "\n"))
     return out.getvalue()
 
 
@@ -52,3 +51,14 @@ class CreateAdminTests(TestCase):
             createadmin("admin")
         with self.assertRaisesMessage(CommandError, "--service: name the service"):
             createadmin("other")
+
+
+class CreateAdminRaceTests(RaceTestCase):
+    def test_two_runs_at_once_make_one_administrator_and_name_the_taken_username(self):
+        def run():
+            return createadmin("first", "--service", "Helsingung")
+        results = at_once(run, run)
+        self.assertEqual(User.objects.filter(username="first").count(), 1)
+        [refused] = [r for r in results if isinstance(r, Exception)]
+        self.assertIsInstance(refused, CommandError)
+        self.assertIn("username: 'first' is taken", str(refused))
