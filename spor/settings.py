@@ -332,6 +332,8 @@ SPOR_SSO_ROLE_CONTACT = os.environ.get("SPOR_SSO_ROLE_CONTACT", "")
 # each such login is written in "Kontoændringer" and shown to the other administrators.
 SPOR_LOCAL_PASSWORDS = envbool("SPOR_LOCAL_PASSWORDS", True)
 SPOR_BREAK_GLASS_USERS = envlist("SPOR_BREAK_GLASS_USERS", "")
+# Refused sign-ins (with the person's name as the provider gave it) are kept this long.
+SPOR_SIGN_IN_REFUSAL_DAYS = envint("SPOR_SIGN_IN_REFUSAL_DAYS", 90)
 if not SPOR_LOCAL_PASSWORDS and not (SPOR_SAML_IDP_METADATA or SPOR_OIDC_ISSUER):
     raise ImproperlyConfigured("SPOR_LOCAL_PASSWORDS=false needs an identity provider: set "
                                "SPOR_SAML_IDP_METADATA or SPOR_OIDC_ISSUER")

@@ -2,9 +2,12 @@
 mapping page, local passwords turned off with a break-glass administrator, and what a
 password alone may reach. The flows themselves run in Chromium in test_sso."""
 
+import datetime
+
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from spor.accounts import sso
 from spor.accounts.models import AccountEvent, IdpDevice, IdpRole, SignInRefusal, User
@@ -170,3 +173,18 @@ class SignInRuleTests(PersonaTestCase):
         self.sign_in()
         IdpRole.objects.filter(name=ROLE).delete()
         self.assertEqual(self.refusal(), R.NO_ROLE)
+
+
+class RefusalRetentionTests(PersonaTestCase):
+    def test_refusals_past_the_retention_are_deleted_and_newer_ones_kept(self):
+        from spor.operations.jobs import jobs
+
+        old, new = (SignInRefusal.objects.create(provider="https://idp.example", name=name,
+                                                 reason=SignInRefusal.Reason.NO_ROLE)
+                    for name in ("Old", "New"))
+        SignInRefusal.objects.filter(pk=old.pk).update(
+            at=timezone.now() - datetime.timedelta(days=91))
+        SignInRefusal.objects.filter(pk=new.pk).update(
+            at=timezone.now() - datetime.timedelta(days=89))
+        self.assertIn("Deleted 1 ", jobs()["sign_in_refusals"].run())
+        self.assertEqual(list(SignInRefusal.objects.values_list("name", flat=True)), ["New"])
