@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team, User
@@ -44,8 +45,13 @@ class SessionForm(ModelForm):
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.course = course
+        # Staff present: the course's team and clinician, whoever registers the session
+        # and whoever was recorded on it before, not every colleague of the service.
+        recorded = [getattr(user, "pk", user) for user in self.initial.get("staff") or []]
         self.fields["staff"].queryset = User.objects.filter(
-            service=course.client.service, is_active=True, role__in=User.CLIENT_ROLES)
+            Q(teams=course.team_id) | Q(pk=course.clinician_id) | Q(pk__in=recorded),
+            service=course.client.service, is_active=True,
+            role__in=User.CLIENT_ROLES).distinct()
         self.fields["participants"].queryset = course.client.relatives.all()
         if self.instance._state.adding and not self.initial.get("date"):
             self.initial["date"] = today()

@@ -101,6 +101,20 @@ class SessionRuleTests(PersonaTestCase):
         self.assertEqual(set(session.staff.all()), {self.alice, self.carl})
         self.assertEqual(list(session.participants.all()), [self.ida_mother])
 
+    def test_the_staff_offered_are_the_course_s_team_and_who_was_there(self):
+        self.login(self.alice)
+        offered = self.client.get(reverse("session_new", args=[self.ida_course.pk])
+                                  ).context["form"].fields["staff"].queryset
+        self.assertEqual(set(offered), {self.alice, self.carl, self.lene})
+        # Bob of the day team is not offered, unless he was recorded on the session.
+        self.ida_session.staff.add(self.bob)
+        edit = self.client.get(reverse("session_edit", args=[self.ida_session.pk]))
+        self.assertIn(self.bob, edit.context["form"].fields["staff"].queryset)
+        response = self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
+            "date": "2026-11-20", "kind": "individual", "attendance": "attended",
+            "staff": [self.bob.pk]})
+        self.assertContains(response, 'href="#id_staff"')
+
     def test_a_missed_session_goes_back_to_the_course(self):
         self.login(self.alice)
         response = self.client.post(reverse("session_new", args=[self.ida_course.pk]), {
