@@ -1,13 +1,17 @@
 """OpenID Connect sign-in (Authlib's Django client): the authorisation code flow with PKCE
 (S256), the ID token checked (signature from the provider's keys, issuer, audience, time,
-nonce) and roles read from a claim (SPOR_OIDC_ROLES_CLAIM). docs/sso.md."""
+nonce) and roles read from a claim (SPOR_OIDC_ROLES_CLAIM); logging out of Spor logs out at
+the provider too (RP-initiated logout). docs/sso.md."""
+
+import urllib.parse
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.django_client import OAuth
 from django.conf import settings
+from django.contrib.auth import logout as local_logout
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from joserfc.errors import InvalidClaimError, JoseError
 
@@ -32,10 +36,14 @@ def client():
         client_kwargs={"scope": settings.SPOR_OIDC_SCOPES, "code_challenge_method": "S256"})
 
 
-def _callback_url(request) -> str:
-    path = reverse("oidc_callback")
+def _absolute(request, name: str) -> str:
+    path = reverse(name)
     return (settings.SPOR_BASE_URL + path if settings.SPOR_BASE_URL
             else request.build_absolute_uri(path))
+
+
+def _callback_url(request) -> str:
+    return _absolute(request, "oidc_callback")
 
 
 def login(request):
@@ -90,3 +98,21 @@ def callback(request):
     except sso.Refused as refusal:
         return sso.refused_page(request, provider, refusal)
     return redirect("home")
+
+
+def logout(request):
+    """Log out here, then at the provider's end_session_endpoint, which sends the browser
+    back to the login page. A provider without one (or out of reach) leaves the local
+    logout alone: the person is logged out of Spor either way."""
+    local_logout(request)
+    try:
+        endpoint = client().load_server_metadata().get("end_session_endpoint")
+    except (requests.RequestException, ValueError):
+        endpoint = None
+    if not endpoint:
+        return redirect("login")
+    url = endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode({
+        "client_id": settings.SPOR_OIDC_CLIENT_ID,
+        "post_logout_redirect_uri": _absolute(request, "login")})
+    # As for SAML: the policy's form-action would stop a form's redirect to the provider.
+    return render(request, "accounts/sso_logout.html", {"url": url})

@@ -200,10 +200,12 @@ def login_page(request):
 
 
 def logout_page(request):
-    """Log out; a login through SAML also logs out at the identity provider (single
-    logout), which sends the browser back to Spor."""
+    """Log out; a login through an identity provider also logs out there (SAML single
+    logout, OIDC RP-initiated logout), which sends the browser back to Spor."""
     if request.method == "POST" and request.session.get("sso") == "saml" and saml.enabled():
         return saml.logout(request)
+    if request.method == "POST" and request.session.get("sso") == "oidc" and oidc.enabled():
+        return oidc.logout(request)
     return auth_views.LogoutView.as_view()(request)
 
 

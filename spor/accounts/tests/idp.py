@@ -243,7 +243,8 @@ class SamlIdp(_Http):
 class OidcProvider(_Http):
     """A small OpenID Connect provider: discovery, an authorisation endpoint that signs in
     `person` at once, a token endpoint that checks the client secret and the PKCE
-    verifier, and its keys. `tamper` and `wrong_nonce` spoil the next ID token."""
+    verifier, its keys, and a logout endpoint that records each logout. `tamper` and
+    `wrong_nonce` spoil the next ID token."""
 
     def __init__(self, client_id="spor", client_secret=CLIENT_SECRET):
         super().__init__()
@@ -253,6 +254,7 @@ class OidcProvider(_Http):
         self.person = {}
         self.tamper = self.wrong_nonce = False
         self.seen_challenges = []
+        self.logouts = []
 
     def handle(self, handler):
         url = urllib.parse.urlsplit(handler.path)
@@ -264,12 +266,17 @@ class OidcProvider(_Http):
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
-                "code_challenge_methods_supported": ["S256"]}), "application/json")
+                "code_challenge_methods_supported": ["S256"],
+                "end_session_endpoint": self.url + "/logout"}), "application/json")
         elif url.path == "/jwks":
             self.answer(handler, 200, json.dumps({"keys": [self.key.as_dict(private=False)]}),
                         "application/json")
         elif url.path == "/authorize":
             self.authorize(handler, query)
+        elif url.path == "/logout":
+            self.logouts.append(query)
+            self.answer(handler, 302, "",
+                        headers=[("Location", query["post_logout_redirect_uri"])])
         elif url.path == "/token":
             length = int(handler.headers.get("Content-Length") or 0)
             form = dict(urllib.parse.parse_qsl(handler.rfile.read(length).decode()))

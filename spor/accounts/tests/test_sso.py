@@ -204,6 +204,17 @@ class OidcSignInTests(SsoTestCase):
         self.page.click(".sso a[href*=oidc]")
         self.page.wait_for_load_state()
 
+    def test_logging_out_logs_out_at_the_oidc_provider_too(self):
+        self.oidc_sign_in()
+        self.assertIn(reverse("caseload"), self.page.url)
+        self.page.get_by_role("button", name="Log ud").click()
+        self.page.wait_for_url("**" + reverse("login"))
+        self.assertEqual([(q["client_id"], q["post_logout_redirect_uri"])
+                          for q in self.oidc.logouts],
+                         [("spor", self.live_server_url + reverse("login"))])
+        self.visit(reverse("caseload"))
+        self.assertIn(reverse("login"), self.page.url)
+
     def test_mette_signs_in_with_the_code_flow_and_pkce(self):
         self.oidc_sign_in()
         self.assertIn(reverse("caseload"), self.page.url)
