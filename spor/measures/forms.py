@@ -29,14 +29,16 @@ class PaperForm(forms.Form):
     """Scores copied from a paper form: who rated, and each line as the ruler measured it
     (0–10 cm, one decimal)."""
 
-    rater = forms.ChoiceField(label=_("rated by"), choices=Rating.Rater.choices)
+    # Chosen by a link above the form: the lines' wording follows who rated.
+    rater = forms.ChoiceField(label=_("rated by"), choices=Rating.Rater.choices,
+                              widget=forms.HiddenInput)
 
-    def __init__(self, *args, definition, **kwargs):
+    def __init__(self, *args, definition, rater, **kwargs):
         super().__init__(*args, **kwargs)
         self.definition = definition
         for scale in definition.scales:
             self.fields[scale.code] = forms.DecimalField(
-                label=str(scale.label), min_value=0, max_value=10, decimal_places=1,
+                label=str(scale.label_for(rater)), min_value=0, max_value=10, decimal_places=1,
                 max_digits=3, help_text=_("centimetres from the left end, 0–10"),
                 widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}))
 

@@ -135,7 +135,8 @@ def paper(request, session):
             messages.success(request, _("The rating is deleted."))
         return redirect("fit_session", session=session.pk)
     initial = {"rater": rater, **(existing.answers if existing else {})}
-    form = PaperForm(request.POST or None, definition=definition, initial=initial)
+    form = PaperForm(request.POST or None, definition=definition, rater=rater,
+                     initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -151,7 +152,8 @@ def paper(request, session):
     log_access(request.user, client, gettext_noop("Rating form (paper)"), P.REGISTRATION)
     return render(request, "measures/paper.html", {
         "form": form, "session": session, "client": client, "course": session.course,
-        "definition": definition, "existing": existing,
+        "definition": definition, "existing": existing, "rater": rater,
+        "raters": Rating.Rater.choices,
         "others": [i for i in instruments.REGISTRY.values()
                    if i.is_session_measure and i.code != code]})
 

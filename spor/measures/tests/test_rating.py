@@ -299,6 +299,16 @@ class PaperTests(PersonaTestCase):
         self.assertEqual((float(rating.total), rating.source, rating.recorded_by),
                          (20.7, "paper", self.alice))
 
+    def test_a_parent_s_paper_scores_are_entered_in_the_parent_s_words(self):
+        self.login(self.alice)
+        url = self.url("fit_paper", self.ida_session.pk) + "?instrument=ORS"
+        self.assertNotContains(self.client.get(url), "hvordan den unge har det")
+        page = self.client.get(url + "&rater=parent")
+        self.assertContains(page, "Personligt (hvordan den unge har det)")
+        self.assertContains(page, 'name="rater" value="parent"')
+        self.paper({"rater": "parent", **lines(22)})
+        self.assertEqual(Rating.objects.get().rater, "parent")
+
     def test_bad_scores_are_named_and_nothing_is_stored(self):
         response = self.paper({"rater": "client", "individually": "10.5",
                                "interpersonally": "6.25", "socially": "", "overall": "x"})
