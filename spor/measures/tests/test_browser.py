@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from spor.lib.testing import BrowserTestCase, Personas
 from spor.measures.models import Rating
-from spor.measures.tests.helpers import licence
+from spor.measures.tests.helpers import licence, rate
 
 PHONE = {"width": 390, "height": 844}
 
@@ -37,6 +37,14 @@ class PhoneRatingTests(Personas, BrowserTestCase):
             self.page.touchscreen.tap(track["x"] + track["width"] * fraction,
                                       track["y"] + track["height"] / 2)
         return lines
+
+    def test_on_a_phone_the_curve_keeps_its_size_and_scrolls_sideways(self):
+        rate(self.ida_session, 20)
+        self.log_in("alice")
+        self.visit(reverse("fit_course", args=[self.ida_course.pk]))
+        chart = self.page.locator(".fit-curve .chart").bounding_box()
+        self.assertGreaterEqual(chart["width"], 500)  # not shrunk to the screen's 390 px
+        self.assertLessEqual(self.page.evaluate("document.documentElement.scrollWidth"), 390)
 
     def test_a_young_person_rates_by_touch_through_a_personal_link(self):
         # The clinician makes the link on her own screen…
