@@ -3,25 +3,31 @@ saturation throughput of the mix against a trivial logged-in page, in the same r
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/load_bench .venv/bin/python bench/load.py
     ... bench/load.py --users 10,25 --seconds 20 --saturation-seconds 10 --courses 100
+    ... bench/load.py --pages "caseload,session form,session form POST"
 
 The database gets the demo and a service of `--courses` active courses (500) of
 `--sessions` (20) attended sessions rated ORS and SRS, all in the caseload of one team
-leader (made once; a second run reuses them). The server is `spor serve` (gunicorn, its
-default workers and threads unless SPOR_WORKERS/SPOR_THREADS are set) on `--port`, with
-two-factor login off and the leader's sessions made beforehand, so that the numbers are
-the pages', not the login's (bench/login.py measures that).
+leader (made once; a second run reuses them, after deleting the sessions earlier runs
+posted, so that every run starts from the same data). The server is `spor serve`
+(gunicorn, its default workers and threads unless SPOR_WORKERS/SPOR_THREADS are set) on
+`--port`, with two-factor login off and the leader's sessions made beforehand, so that the
+numbers are the pages', not the login's (bench/login.py measures that).
 
 Each simulated user takes the next page of the mix (the leader's caseload, the team
 caseload, a client page, the session form and its POST, a session's ratings page, the
 FIT overview, the statistics page), then pauses 1 to 3 seconds as people do. Prints per
-level the throughput, p50/p95/p99 and errors (any answer but the expected one), and per
-page at the highest level. Then, with no pauses, as many requests as `--saturate` users
-get answered, first of a trivial logged-in page, then of the mix. Target: 0 errors, p95 at
-50 users at most 200 ms, the mix's saturation throughput at least 1/5 of the trivial
-page's. The load runs on the same machine as the server: it takes some of its cores.
+level (60 s each) the throughput, p50/p95/p99 and errors (any answer but the expected one,
+or none within 60 s), the same per page, the load average, and the share of the cores the
+load itself used (this process's processor time) and the server used (its processes and
+its PostgreSQL backends). Between levels it waits until the server is idle, so that
+requests given up in one level are not served during the next. Then, with no pauses, as
+many requests as `--saturate` users get answered, first of a trivial logged-in page, then
+of the mix. Target: 0 errors, p95 at 50 users at most 200 ms, the mix's saturation
+throughput at least 1/5 of the trivial page's.
 """
 
 import argparse
+import datetime
 import http.client
 import os
 import random
@@ -51,7 +57,8 @@ TOKEN = re.compile(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"')
 def prepare(courses: int, sessions: int) -> dict:
     """The demo and the bench service (made once), and what the users need: the leader's
     session cookies and the pages' addresses."""
-    from fit_pages import courses as make_courses  # sets Django up: first
+    from fit_pages import START  # sets Django up: first
+    from fit_pages import courses as make_courses
 
     # isort: split
     from django.conf import settings
@@ -64,6 +71,7 @@ def prepare(courses: int, sessions: int) -> dict:
     from spor.measures import state
     from spor.treatment.models import Course, Session
 
+    END = START + datetime.timedelta(days=7 * sessions)
     call_command("migrate", verbosity=0)
     call_command("demo", no_server=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     service = Service.objects.filter(name=BENCH_SERVICE).first()
@@ -79,6 +87,13 @@ def prepare(courses: int, sessions: int) -> dict:
         print(f"made {courses} courses x {sessions} rated sessions in "
               f"{time.perf_counter() - began:.0f} s")
     leader = User.objects.filter(service=service, role="leader").first()
+    # Each run starts from the same data: the sessions earlier runs posted (dated the day
+    # they ran, after the made ones) are deleted and the courses' FIT state rebuilt.
+    posted = Session.objects.filter(course__client__service=service, date__gt=END)
+    if posted.exists():
+        print(f"removed {posted.count()} sessions posted by an earlier run")
+        posted.delete()
+        state.refresh_services([service.pk])
     active = list(Course.objects.filter(client__service=service, end_date__isnull=True)
                   .select_related("client").order_by("pk"))
     print(f"bench service: {len(active)} active courses in the leader's caseload")
@@ -165,7 +180,10 @@ MIX = ["caseload", "team caseload", "client page", "session form", "session form
 
 
 def run_level(port, ctx, users, seconds, pause, mix=MIX):
-    """Each user visits pages of the mix in turn (from a random start) for `seconds`."""
+    """Each user visits pages of the mix in turn (from a random start) for `seconds`, then
+    finishes the page under way. Returns the results, the seconds taken and the processor
+    seconds the load itself used (this process) and the server used (its processes and
+    database backends)."""
     results, lock = [], threading.Lock()
     stop = time.monotonic() + seconds
 
@@ -186,12 +204,56 @@ def run_level(port, ctx, users, seconds, pause, mix=MIX):
                 time.sleep(rng.uniform(*pause))
 
     threads = [threading.Thread(target=person, args=(i,)) for i in range(users)]
-    began = time.monotonic()
+    began, cpu, served = time.monotonic(), time.process_time(), server_cpu(ctx["server"])
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return results, time.monotonic() - began
+    return (results, time.monotonic() - began, time.process_time() - cpu,
+            used(served, server_cpu(ctx["server"])))
+
+
+def _stat(pid: str) -> list[str]:
+    """A process's /proc stat fields after its name (state, parent, …); [] if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def server_cpu(server) -> dict:
+    """Processor seconds used so far by each of the server's processes and each
+    PostgreSQL backend of this database (a local server), by process id (Linux /proc)."""
+    from django.db import connection
+
+    pids = [str(server.pid)] + [p.name for p in Path("/proc").glob("[0-9]*")
+                                if _stat(p.name)[1:2] == [str(server.pid)]]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid()")
+            pids += [str(pid) for (pid,) in cursor.fetchall()]
+    tick = os.sysconf("SC_CLK_TCK")
+    return {pid: (int(f[11]) + int(f[12])) / tick  # utime + stime
+            for pid in pids if (f := _stat(pid))}
+
+
+def used(before: dict, after: dict) -> float:
+    """Processor seconds between two samples; a process begun in between counts whole."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def settle(ctx, quiet=0.05, longest=120):
+    """Wait until the server and its database are idle (under `quiet` of a core for a
+    second), so that requests a level left behind (given up by the load, still served)
+    do not count in the next one. Returns the seconds waited."""
+    began = time.monotonic()
+    while time.monotonic() - began < longest:
+        before = server_cpu(ctx["server"])
+        time.sleep(1)
+        if used(before, server_cpu(ctx["server"])) < quiet:
+            break
+    return time.monotonic() - began
 
 
 def percentiles(times):
@@ -209,8 +271,23 @@ def summary(label, results, seconds):
     p50, p95, p99 = percentiles(times)
     print(f"{label:22} {len(results) / seconds:7.1f} req/s  p50 {p50:6.0f} ms  "
           f"p95 {p95:6.0f} ms  p99 {p99:6.0f} ms  errors {len(errors)} of {len(results)}")
-    for page, _elapsed, _ok, status in errors[:5]:
-        print(f"    error: {page}: {status}")
+    kinds = {}
+    for page, _elapsed, _ok, status in errors:
+        kinds.setdefault((page, str(status)), 0)
+        kinds[page, str(status)] += 1
+    for (page, status), n in sorted(kinds.items()):
+        print(f"    error: {page}: {status} ({n}x)")
+
+
+def report(label, measured, cores, pages=()):
+    """A level's line, the processor time the load and the server took, and per page."""
+    results, seconds, load_cpu, server = measured
+    summary(label, results, seconds)
+    print(f"{'':22} the load used {load_cpu / seconds / cores:4.0%} of the {cores} cores, "
+          f"the server and its database {server / seconds / cores:4.0%}; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    for page in pages:
+        summary(f"  {page}", [r for r in results if r[0] == page], seconds)
 
 
 def serve(port, ctx):
@@ -245,34 +322,41 @@ def main():
     parser.add_argument("--courses", type=int, default=500)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--pages", default=",".join(MIX),
+                        help="the mix (comma-separated page names), e.g. without one page")
     args = parser.parse_args()
+    mix = [page for page in args.pages.split(",") if page]
+    if unknown := set(mix) - set(MIX):
+        parser.error(f"--pages: no such page: {', '.join(sorted(unknown))}")
 
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured
     ctx = prepare(args.courses, args.sessions)
     from django.db import connection
 
-    print(f"database: {connection.vendor}; load average before: {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores (the load runs on the same machine)")
-    connection.close()
+    from spor.operations.serve import sizes
+
+    workers, threads = sizes()
+    print(f"database: {connection.vendor}; spor serve with {workers} workers of {threads} "
+          f"threads; load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     server = serve(args.port, ctx)
+    ctx["server"] = server
+    cores = os.cpu_count()
     try:
-        warm, _ = run_level(args.port, ctx, 4, 5, (0, 0))  # every worker's first requests
+        run_level(args.port, ctx, 4, 5, (0, 0))  # every worker's first requests
         for users in [int(n) for n in args.users.split(",")]:
-            results, seconds = run_level(args.port, ctx, users, args.seconds, (1, 3))
-            summary(f"{users} users", results, seconds)
-        print("per page at the last level:")
-        for page in MIX:
-            found = [r for r in results if r[0] == page]
-            summary(f"  {page}", found, seconds)
+            settle(ctx)
+            report(f"{users} users",
+                   run_level(args.port, ctx, users, args.seconds, (1, 3), mix), cores, mix)
         print(f"saturation, {args.saturate} users without pauses:")
-        trivial, t_seconds = run_level(args.port, ctx, args.saturate, args.saturation_seconds,
-                                       (0, 0), mix=[ctx["trivial"]])
-        summary("  trivial page", trivial, t_seconds)
-        mixed, m_seconds = run_level(args.port, ctx, args.saturate, args.saturation_seconds,
-                                     (0, 0))
-        summary("  page mix", mixed, m_seconds)
-        ratio = (len(mixed) / m_seconds) / (len(trivial) / t_seconds)
+        settle(ctx)
+        trivial = run_level(args.port, ctx, args.saturate, args.saturation_seconds, (0, 0),
+                            mix=[ctx["trivial"]])
+        report("  trivial page", trivial, cores)
+        settle(ctx)
+        mixed = run_level(args.port, ctx, args.saturate, args.saturation_seconds, (0, 0), mix)
+        report("  page mix", mixed, cores, mix)
+        ratio = (len(mixed[0]) / mixed[1]) / (len(trivial[0]) / trivial[1])
         print(f"  the mix's throughput is {ratio:.2f} of the trivial page's (target: 0.20)")
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         server.terminate()
         server.wait(60)
