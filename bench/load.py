@@ -92,8 +92,8 @@ def prepare(courses: int, sessions: int) -> dict:
     posted = Session.objects.filter(course__client__service=service, date__gt=END)
     if posted.exists():
         print(f"removed {posted.count()} sessions posted by an earlier run")
-        posted.delete()
-        state.refresh_services([service.pk])
+        with state.deferred():  # each course's state once
+            posted.delete()
     active = list(Course.objects.filter(client__service=service, end_date__isnull=True)
                   .select_related("client").order_by("pk"))
     print(f"bench service: {len(active)} active courses in the leader's caseload")
@@ -284,8 +284,9 @@ def report(label, measured, cores, pages=()):
     results, seconds, load_cpu, server = measured
     summary(label, results, seconds)
     print(f"{'':22} the load used {load_cpu / seconds / cores:4.0%} of the {cores} cores, "
-          f"the server and its database {server / seconds / cores:4.0%}; load average "
-          f"{os.getloadavg()[0]:.1f}")
+          f"the server and its database {server / seconds / cores:4.0%} "
+          f"({server * 1000 / max(len(results), 1):.0f} ms of processor per request); "
+          f"load average {os.getloadavg()[0]:.1f}")
     for page in pages:
         summary(f"  {page}", [r for r in results if r[0] == page], seconds)
 

@@ -29,10 +29,13 @@ class MeasuresConfig(AppConfig):
                                 dispatch_uid=f"fit_state.del.{sender}")
 
 
-def follow_session_date(sender, instance, **kwargs):
-    """Ratings repeat their session's date (for the statistics' index): follow a change."""
+def follow_session_date(sender, instance, created=False, **kwargs):
+    """Ratings repeat their session's date (for the statistics' index): follow a change.
+    A new session has no ratings yet."""
     from spor.measures.models import Rating
 
+    if created:
+        return
     Rating.objects.filter(session=instance).exclude(date=instance.date).update(date=instance.date)
 
 
