@@ -268,6 +268,10 @@ class Relative(models.Model):
     def is_professional(self) -> bool:
         return self.kind in self.PROFESSIONAL_KINDS
 
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
     def clean(self):
         errors = {}
         clean_phone(self, errors)

@@ -6,9 +6,11 @@ link goes to this outbox (`/m/<token>/`), which records that it was opened and p
 the rating or survey form; only a hash of that token is kept in the clear, and the form's
 own link is stored encrypted with the data key until the message is done with.
 
-Only identified young people and parent course participants who agreed to be contacted
-on a channel (a current `ContactConsent`) are ever sent anything; anonymous young people
-never. A consent is checked when the message is queued and again just before it is sent.
+Only identified young people, their parents and other family (`clients.Relative`) and
+parent course participants who agreed to be contacted on a channel (a current
+`ContactConsent`) are ever sent anything; anonymous young people and their family never,
+nor professionals of the network (they do not rate). A consent is checked when the
+message is queued and again just before it is sent.
 """
 
 import datetime
@@ -38,23 +40,48 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-def _one_recipient(prefix: str = "") -> Q:
-    client, participant = f"{prefix}client__isnull", f"{prefix}participant__isnull"
-    return Q(**{client: False, participant: True}) | Q(**{client: True, participant: False})
+# The kinds of person a message can go to, each a foreign key of ContactConsent and
+# Message named after its model: a young person, a relative (family) or a parent course
+# participant. Exactly one is set.
+RECIPIENTS = ("client", "relative", "participant")
+
+
+def _one_recipient() -> Q:
+    condition = Q()
+    for field in RECIPIENTS:
+        condition |= Q(**{f"{other}__isnull": other != field for other in RECIPIENTS})
+    return condition
+
+
+def recipient_key(recipient) -> dict:
+    """The lookup that finds a person's consents and messages: {"client": ida}…"""
+    name = recipient._meta.model_name
+    field = "participant" if name == "parentparticipant" else name
+    if field not in RECIPIENTS:
+        raise TypeError(f"not a recipient: {name}")
+    return {field: recipient}
+
+
+def service_id_of(recipient) -> int:
+    name = recipient._meta.model_name
+    if name == "client":
+        return recipient.service_id
+    if name == "relative":
+        return recipient.client.service_id
+    return recipient.course.service_id
 
 
 class ConsentQuerySet(models.QuerySet):
     def current(self):
         return self.filter(stopped_at__isnull=True)
 
-    def for_recipient(self, client=None, participant=None):
-        if client is not None:
-            return self.filter(client=client)
-        return self.filter(participant=participant)
+    def for_recipient(self, recipient):
+        return self.filter(**recipient_key(recipient))
 
 
 class ContactConsent(models.Model):
-    """A young person's or a participant's agreement to receive links on one channel.
+    """A young person's, a relative's or a participant's agreement to receive links on one
+    channel.
 
     Stopping keeps the row (when, and how: by staff, the stop link or an SMS "STOP"); a new
     agreement is a new row, so the history of who agreed and who stopped stays readable."""
@@ -70,6 +97,8 @@ class ContactConsent(models.Model):
                                related_name="contact_consents")
     participant = models.ForeignKey("programmes.ParentParticipant", models.CASCADE, null=True,
                                     blank=True, related_name="contact_consents")
+    relative = models.ForeignKey("clients.Relative", models.CASCADE, null=True, blank=True,
+                                 related_name="contact_consents")
     channel = models.CharField(_("channel"), max_length=5, choices=Channel)
     language = models.CharField(_("language of the messages"), max_length=2, choices=Language,
                                 default=Language.DANISH)
@@ -92,6 +121,9 @@ class ContactConsent(models.Model):
             models.UniqueConstraint(fields=["participant", "channel"],
                                     condition=Q(stopped_at__isnull=True),
                                     name="contact_consent_participant_current"),
+            models.UniqueConstraint(fields=["relative", "channel"],
+                                    condition=Q(stopped_at__isnull=True),
+                                    name="contact_consent_relative_current"),
         ]
 
     def __str__(self):
@@ -103,14 +135,30 @@ class ContactConsent(models.Model):
 
 
 def address_of(recipient, channel: str) -> str:
-    """The e-mail address or phone number on record for a client or participant."""
+    """The e-mail address or phone number on record for a client, relative or
+    participant."""
     return recipient.email if channel == Channel.EMAIL else recipient.phone
+
+
+def never_contacted(recipient) -> str:
+    """Why this person is never sent anything, whatever they agree to; "" when they may be.
+    Anonymous young people and their family hold no contact details; professionals of the
+    network are not raters, and a link meant for the family must not reach them."""
+    name = recipient._meta.model_name
+    if name == "client" and recipient.anonymous:
+        return _("Anonymous young people are never sent messages.")
+    if name == "relative":
+        if recipient.client.anonymous:
+            return _("The family of an anonymous young person is never sent messages.")
+        if recipient.is_professional:
+            return _("Professionals do not rate, so they are never sent rating links.")
+    return ""
 
 
 def consent_errors(recipient, channel: str) -> dict:
     """Why this person cannot agree to messages on this channel ({field: message})."""
-    if getattr(recipient, "anonymous", False):
-        return {channel: _("Anonymous young people are never sent messages.")}
+    if reason := never_contacted(recipient):
+        return {channel: reason}
     if not address_of(recipient, channel):
         if channel == Channel.EMAIL:
             return {"email": _("Record an e-mail address first.")}
@@ -119,18 +167,17 @@ def consent_errors(recipient, channel: str) -> dict:
 
 
 def set_consents(recipient, channels: dict, language: str, user) -> None:
-    """Make the current consents of a client or participant those of `channels`
-    ({channel: bool}); a consent given up here is stopped as recorded by staff. Raises
-    ValidationError naming the channel when one cannot be given."""
-    is_client = recipient._meta.model_name == "client"
-    service_id = recipient.service_id if is_client else recipient.course.service_id
+    """Make the current consents of a client, relative or participant those of
+    `channels` ({channel: bool}); a consent given up here is stopped as recorded by staff.
+    Raises ValidationError naming the channel when one cannot be given."""
+    service_id = service_id_of(recipient)
     errors = {}
     for channel, wanted in channels.items():
         if wanted:
             errors.update(consent_errors(recipient, channel))
     if errors:
         raise ValidationError(errors)
-    key = {"client": recipient} if is_client else {"participant": recipient}
+    key = recipient_key(recipient)
     with transaction.atomic():
         current = {c.channel: c for c in
                    ContactConsent.objects.select_for_update().filter(**key).current()}
@@ -265,6 +312,8 @@ class Message(models.Model):
                                related_name="+")
     participant = models.ForeignKey("programmes.ParentParticipant", models.CASCADE,
                                     null=True, blank=True, related_name="+")
+    relative = models.ForeignKey("clients.Relative", models.CASCADE, null=True, blank=True,
+                                 related_name="+")
     channel = models.CharField(max_length=5, choices=Channel)
     kind = models.CharField(max_length=10, choices=Kind)
     # What the link is for: a rating of one session, or one parent follow-up survey.
@@ -310,7 +359,7 @@ class Message(models.Model):
 
     @property
     def recipient(self):
-        return self.client or self.participant
+        return self.client or self.relative or self.participant
 
     @property
     def is_expired(self) -> bool:
@@ -324,7 +373,8 @@ class Message(models.Model):
         if not token or len(token) > 64:
             return None
         return (cls.objects.filter(token_hash=cls.hash(token))
-                .select_related("service", "client", "participant").first())
+                .select_related("service", "client", "relative__client", "participant")
+                .first())
 
     @classmethod
     def queue(cls, *, recipient, channel: str, kind: str, target: str,
@@ -332,19 +382,16 @@ class Message(models.Model):
               **about) -> "Message":
         """A new message with its own outbox token; `target` is the form's path (with its
         token), kept encrypted. Refuses a person without a current consent."""
-        is_client = recipient._meta.model_name == "client"
-        key = {"client": recipient} if is_client else {"participant": recipient}
         if not current_consent(recipient, channel):
             raise ValidationError({"channel": _("The person has not agreed to messages on "
                                                 "this channel.")})
-        service_id = recipient.service_id if is_client else recipient.course.service_id
         token = secrets.token_urlsafe(24)
         return cls.objects.create(
-            service_id=service_id, channel=channel, kind=kind, first=first,
+            service_id=service_id_of(recipient), channel=channel, kind=kind, first=first,
             token_hash=cls.hash(token),
             secret=crypto.encrypt(json.dumps({"token": token, "target": target})),
             expires_at=expires_at, due_at=due_at or timezone.now(), created_by=user,
-            **key, **about)
+            **recipient_key(recipient), **about)
 
     def mark_opened(self) -> None:
         Message.objects.filter(pk=self.pk, opened_at__isnull=True).update(
@@ -355,12 +402,9 @@ class Message(models.Model):
 
 
 def current_consent(recipient, channel: str) -> ContactConsent | None:
-    if getattr(recipient, "anonymous", False):
+    if never_contacted(recipient):
         return None
-    is_client = recipient._meta.model_name == "client"
-    return (ContactConsent.objects.current()
-            .for_recipient(**({"client": recipient} if is_client
-                              else {"participant": recipient}))
+    return (ContactConsent.objects.current().for_recipient(recipient)
             .filter(channel=channel).first())
 
 
@@ -370,3 +414,23 @@ def reminder_counts(messages):
         "reminders", filter=~Q(reminders__status__in=[Message.Status.CANCELLED]),
         distinct=True))
 
+
+
+class AutoRatingLink(models.Model):
+    """A rating link the outbox queued by itself after a session (the service's rule
+    `auto_rating_links`): one row per session, measure and rater, made in the same
+    transaction as the link's messages, so that two runs of the job at once never queue
+    a second one (the second insert meets the unique constraint and is rolled back)."""
+
+    session = models.ForeignKey("treatment.Session", models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20)
+    rater = models.CharField(max_length=10)
+    messages = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "instrument", "rater"],
+                                               name="auto_rating_link_once")]
+
+    def __str__(self):
+        return f"{self.instrument} {self.rater}"

@@ -1,4 +1,5 @@
-"""Who has not answered: per clinician the rating links sent and not answered, per parent
+"""Who has not answered: per clinician the rating links sent (to young people and to
+parents) and not answered, per parent
 course the follow-up surveys due and not answered, each with the reminders sent. One
 query for each half, whatever the number of courses."""
 
@@ -20,8 +21,9 @@ def not_answered(user) -> dict:
     ratings = list(
         reminder_counts(Message.objects.with_answered()
                         .filter(first__isnull=True, kind=Message.Kind.RATING, status__in=live,
-                                answered=False, client__in=visible.values("pk")))
-        .select_related("client", "session__course__clinician")
+                                answered=False,
+                                session__course__client__in=visible.values("pk")))
+        .select_related("relative", "session__course__client", "session__course__clinician")
         .order_by("session__course__clinician__username", "-created_at")[:LIMIT])
     clinicians: dict = {}
     for message in ratings:
@@ -42,7 +44,7 @@ def not_answered(user) -> dict:
     return {
         "clinicians": [{"clinician": c, "messages": m} for c, m in clinicians.items()],
         "parent_courses": [{"course": c, "surveys": s} for c, s in courses.items()],
-        "clients": {m.client for m in ratings},
+        "clients": {m.session.course.client for m in ratings},
         "participants": [s.participant for s in surveys],
         "now": now,
     }

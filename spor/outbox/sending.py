@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from spor.outbox.models import Channel, Message, MessageTemplate, current_consent
+from spor.outbox.models import Channel, Message, MessageTemplate, address_of, current_consent
 from spor.outbox.providers import Email, SendError, sms_provider
 
 # A message left `sending` this long belongs to a sender that stopped mid-way. It may
@@ -40,8 +40,9 @@ def claim(batch: int, now=None) -> list[Message]:
         ids = list(due.values_list("pk", flat=True)[:batch])
         Message.objects.filter(pk__in=ids, status=Message.Status.QUEUED).update(
             status=Message.Status.SENDING, claim=mark, claimed_at=now)
-    return list(Message.objects.filter(claim=mark, status=Message.Status.SENDING)
-                .select_related("service", "client", "participant__course"))
+    return list(Message.objects.with_answered()
+                .filter(claim=mark, status=Message.Status.SENDING)
+                .select_related("service", "client", "relative__client", "participant__course"))
 
 
 def give_up_stale(now=None) -> int:
@@ -91,7 +92,11 @@ def send_one(message: Message, providers: dict, now) -> str:
     if message.is_expired:
         _finish(message, status=S.CANCELLED, secret="", last_error="The link expired.")
         return S.CANCELLED
-    to = recipient.email if message.channel == Channel.EMAIL else recipient.phone
+    if getattr(message, "answered", False):  # read when it was claimed
+        _finish(message, status=S.CANCELLED, secret="",
+                last_error="Answered before the message went out.")
+        return S.CANCELLED
+    to = address_of(recipient, message.channel)
     if not to:
         _finish(message, status=S.CANCELLED, secret="", last_error="No address on record.")
         return S.CANCELLED

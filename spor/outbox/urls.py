@@ -4,6 +4,8 @@ from spor.outbox import views
 
 urlpatterns = [
     path("clients/<uuid:client>/contact/", views.client_contact, name="client_contact"),
+    path("relatives/<uuid:relative>/contact/", views.relative_contact,
+         name="relative_contact"),
     path("programmes/participants/<uuid:participant>/contact/", views.participant_contact,
          name="participant_contact"),
     path("sessions/<uuid:session>/ratings/send/", views.send_rating, name="outbox_send"),

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
-from spor.clients.access import get_client_for_user
+from spor.clients.access import get_client_for_user, get_relative_for_user
 from spor.lib.phone import normalise_phone
 from spor.lib.ratelimit import over_limit
 from spor.measures.models import RatingInvite
@@ -30,6 +30,9 @@ from spor.outbox.models import (
     ContactConsent,
     Message,
     MessageTemplate,
+    current_consent,
+    never_contacted,
+    recipient_key,
     set_consents,
 )
 from spor.outbox.report import not_answered
@@ -45,8 +48,7 @@ WINDOW_SECONDS = 600  # the window of SPOR_RATING_RATE_LIMIT, as on the rating p
 # Staff: who may be contacted ------------------------------------------------------------
 
 def _contact_page(request, recipient, back, log):
-    key = ({"client": recipient} if recipient._meta.model_name == "client"
-           else {"participant": recipient})
+    key = recipient_key(recipient)
     current = {c.channel: c for c in ContactConsent.objects.filter(**key).current()}
     initial = {"email": Channel.EMAIL in current, "sms": Channel.SMS in current,
                "language": next(iter(current.values())).language if current else "da"}
@@ -78,6 +80,19 @@ def client_contact(request, client):
 
 
 @staff_required(*CLIENT_ROLES)
+def relative_contact(request, relative):
+    """A parent's or other relative's agreement to links (a parent who rates)."""
+    relative = get_relative_for_user(request.user, relative)
+    client = relative.client
+    if (reason := never_contacted(relative)):
+        messages.error(request, reason)
+        return redirect("client_detail", client.pk)
+    return _contact_page(
+        request, relative, reverse("client_detail", args=[client.pk]),
+        lambda what, purpose: log_access(request.user, client, what, purpose))
+
+
+@staff_required(*CLIENT_ROLES)
 def participant_contact(request, participant):
     participant = get_participant_for_user(request.user, participant)
     return _contact_page(
@@ -90,7 +105,9 @@ def participant_contact(request, participant):
 
 @staff_required(*CLIENT_ROLES)
 def send_rating(request, session):
-    """Issue a personal rating link and queue it to the young person by e-mail or SMS."""
+    """Issue a personal rating link and queue it by e-mail or SMS: the young person's own
+    rating to the young person, a parent's to the parents who agreed (those present, when
+    the session records family present)."""
     session = get_session_for_user(request.user, session)
     if (refused := not_post(request)) is not None:
         return refused
@@ -99,22 +116,30 @@ def send_rating(request, session):
     if not form.is_valid():
         messages.error(request, _("Choose a measure, who rates and how to send the link."))
         return redirect("fit_session", session=session.pk)
-    channel = form.cleaned_data["channel"]
-    if form.cleaned_data["rater"] != "client":
-        messages.error(request, _("Links are sent to the young person only. Give a parent "
-                                  "the personal link or QR code instead."))
+    channel, rater = form.cleaned_data["channel"], form.cleaned_data["rater"]
+    recipients = [r for r in queue.rating_recipients(session, rater)
+                  if current_consent(r, channel)]
+    if rater not in ("client", "parent"):
+        messages.error(request, _("Links are sent to the young person and parents only. "
+                                  "Give another person the personal link or QR code "
+                                  "instead."))
     elif client.anonymous:
         messages.error(request, _("Anonymous young people are never sent messages."))
-    elif not ContactConsent.objects.current().filter(client=client, channel=channel).exists():
+    elif not recipients and rater == "client":
         messages.error(request, _("The young person has not agreed to links by %(channel)s. "
                                   "Record it under contact first.") % {
+            "channel": Channel(channel).label})
+    elif not recipients:
+        messages.error(request, _("No parent has agreed to links by %(channel)s. Record it "
+                                  "under the parent's contact first.") % {
             "channel": Channel(channel).label})
     else:
         with transaction.atomic():
             issued = invite_from_post(request, session, RatingInvite.Mode.LINK)
             if issued is not None:
                 invite, token = issued
-                queue.send_rating_link(session, invite, token, [channel], request.user)
+                queue.send_rating_link(session, invite, token, recipients, [channel],
+                                       request.user)
                 log_access(request.user, client, gettext_noop("Rating link sent"), P.RATING)
                 messages.success(request, _("The link is on its way. It works until "
                                             "%(time)s.") % {
@@ -209,8 +234,7 @@ def stop(request, token):
 
 
 def stop_channel(recipient, channel, how) -> int:
-    key = ({"client": recipient} if recipient._meta.model_name == "client"
-           else {"participant": recipient})
+    key = recipient_key(recipient)
     with transaction.atomic():
         stopped = 0
         for consent in ContactConsent.objects.select_for_update().filter(
@@ -254,8 +278,9 @@ def sms_inbound(request):
         return JsonResponse({"stopped": 0})
     numbers = {phone, phone.removeprefix("+45"), "+45" + phone if len(phone) == 8 else phone}
     consents = (ContactConsent.objects.current().filter(channel=Channel.SMS)
-                .filter(Q(client__phone__in=numbers) | Q(participant__phone__in=numbers))
-                .select_related("client", "participant"))
-    stopped = sum(stop_channel(c.client or c.participant, Channel.SMS,
+                .filter(Q(client__phone__in=numbers) | Q(relative__phone__in=numbers)
+                        | Q(participant__phone__in=numbers))
+                .select_related("client", "relative", "participant"))
+    stopped = sum(stop_channel(c.client or c.relative or c.participant, Channel.SMS,
                                ContactConsent.Stop.SMS) for c in consents)
     return JsonResponse({"stopped": stopped})

@@ -2,15 +2,12 @@ import contextlib
 
 from django.test import override_settings
 
-from spor.outbox.models import ContactConsent
+from spor.outbox.models import ContactConsent, recipient_key, service_id_of
 
 
 def agree(recipient, channel="email", language="da"):
-    key = ({"client": recipient} if recipient._meta.model_name == "client"
-           else {"participant": recipient})
-    service = recipient.service if "client" in key else recipient.course.service
-    return ContactConsent.objects.create(service=service, channel=channel, language=language,
-                                         **key)
+    return ContactConsent.objects.create(service_id=service_id_of(recipient), channel=channel,
+                                         language=language, **recipient_key(recipient))
 
 
 @contextlib.contextmanager

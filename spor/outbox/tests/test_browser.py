@@ -43,7 +43,7 @@ class LeaderPagesTests(Personas, BrowserTestCase):
         agree(self.ida, "email")
         invite, token = RatingInvite.issue(self.ida_session, "ORS", "client", "link",
                                            self.alice)
-        send_rating_link(self.ida_session, invite, token, ["email"], self.alice)
+        send_rating_link(self.ida_session, invite, token, [self.ida], ["email"], self.alice)
         with self.settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             send_due()
         first = Message.objects.get()

@@ -21,7 +21,7 @@ class TwoSendersTests(RaceTestCase):
         for _n in range(120):
             invite, token = RatingInvite.issue(self.ida_session, "ORS", "client", "link",
                                                self.alice)
-            send_rating_link(self.ida_session, invite, token, ["email"], self.alice)
+            send_rating_link(self.ida_session, invite, token, [self.ida], ["email"], self.alice)
         with smtp_server() as inbox, smtp_settings(inbox):
             results = at_once(lambda: send_due(batch=10), lambda: send_due(batch=10))
         for result in results:

@@ -377,7 +377,7 @@ class ReminderTests(OutboxTestCase):
         invite, token = RatingInvite.issue(self.ida_session, "ORS", "client", "link",
                                            self.alice)
         invite.expires_at = invite_expiry
-        send_rating_link(self.ida_session, invite, token, ["email"], self.alice)
+        send_rating_link(self.ida_session, invite, token, [self.ida], ["email"], self.alice)
         with smtp_server() as inbox, smtp_settings(inbox):
             counts = send_due()
         self.assertEqual(counts["cancelled"], 1)
