@@ -384,6 +384,11 @@ SPOR_OUTBOX_RETRY_SECONDS = envint("SPOR_OUTBOX_RETRY_SECONDS", 300)
 SPOR_OUTBOX_REMINDERS = envint("SPOR_OUTBOX_REMINDERS", 2)
 SPOR_OUTBOX_REMIND_RATING_HOURS = envint("SPOR_OUTBOX_REMIND_RATING_HOURS", 6)
 SPOR_OUTBOX_REMIND_SURVEY_DAYS = envint("SPOR_OUTBOX_REMIND_SURVEY_DAYS", 7)
+# A service that sends rating links after sessions by itself waits this long after a
+# session is registered, so that a rating made in the session comes first.
+SPOR_RATING_LINK_AFTER_MINUTES = envint("SPOR_RATING_LINK_AFTER_MINUTES", 60)
+if SPOR_RATING_LINK_AFTER_MINUTES < 0:
+    raise ImproperlyConfigured("SPOR_RATING_LINK_AFTER_MINUTES must be 0 or more")
 for _name in ("SPOR_OUTBOX_MAX_ATTEMPTS", "SPOR_OUTBOX_RETRY_SECONDS",
               "SPOR_SMS_GATEWAY_TIMEOUT"):
     if globals()[_name] < 1:

@@ -184,7 +184,7 @@ class ServiceForm(ModelForm):
         fields = ["name", "municipality", "anonymous_session_limit", "anonymous_age_limit",
                   "treatment_guarantee_days", "day_team_capacity", "parent_course_evenings",
                   "parent_followup_evenings", "no_change_alarm_session",
-                  "small_cell_threshold", "request_retention_days"]
+                  "small_cell_threshold", "request_retention_days", "auto_rating_links"]
 
 
 class IdpRoleForm(ModelForm):

@@ -56,6 +56,14 @@ class Service(models.Model):
         _("days a request for a talk is kept"), default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("A request nobody turns into a contact is erased after this many days."))
+    # Off until a service chooses it: a link on a young person's phone is a new way of
+    # contacting them, and a service decides that with its clinicians (and its licence
+    # for digital ratings) rather than finding it switched on by an upgrade.
+    auto_rating_links = models.BooleanField(
+        _("send rating links after sessions by themselves"), default=False,
+        help_text=_("After an attended session of an identified young person, a rating "
+                    "not made in the session is sent as a personal link to the young person "
+                    "(and a parent who rates and took part) who agreed to messages."))
 
     class Meta:
         verbose_name = _("service")
