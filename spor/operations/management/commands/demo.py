@@ -15,7 +15,8 @@ from spor.lib.demo import DEMO_PASSWORD, DemoContext
 DEMO_SERVICE = "Helsingung (demo)"
 # Each app adds its part of the demo, in this order.
 DEMO_MODULES = ["spor.accounts.demo", "spor.treatment.demo", "spor.measures.demo",
-                "spor.programmes.demo", "spor.tracking.demo", "spor.public.demo"]
+                "spor.programmes.demo", "spor.tracking.demo", "spor.public.demo",
+                "spor.outbox.demo"]
 
 
 class Command(BaseCommand):
