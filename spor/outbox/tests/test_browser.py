@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from spor.lib.testing import BrowserTestCase, Personas
 from spor.measures.models import RatingInvite
-from spor.outbox.models import Message, MessageTemplate
+from spor.measures.tests.helpers import licence
+from spor.outbox.models import ContactConsent, Message, MessageTemplate
 from spor.outbox.queue import queue_reminders, send_rating_link
 from spor.outbox.sending import send_due
 from spor.outbox.tests.helpers import agree
@@ -62,3 +63,43 @@ class LeaderPagesTests(Personas, BrowserTestCase):
         self.page.get_by_role("link", name="Beskedernes ordlyd").click()
         self.page.wait_for_load_state()
         self.assertIn("Beskeder til unge og forældre", self.page.locator("h1").inner_text())
+
+
+class ParentConsentTests(Personas, BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        type(self).setUpTestData()
+        licence(self.service, self.adam)
+        self.ida_mother.email = "hanne@example.dk"
+        self.ida_mother.save()
+
+    def test_alice_records_that_idas_mother_agreed_and_sends_her_the_parents_link(self):
+        self.log_in("alice")
+        self.visit(reverse("client_detail", args=[self.ida.pk]))
+        self.page.locator("li", has_text="Hanne Hansen").get_by_role(
+            "link", name="Links på e-mail og sms").click()
+        self.page.wait_for_load_state()
+        self.assertIn("Forælder: Hanne Hansen", self.page.locator("main").inner_text())
+        self.page.get_by_label("Links på sms").check()
+        self.page.get_by_role("button", name="Gem").click()
+        self.page.wait_for_load_state()
+        self.assertIn("Registrér først et telefonnummer.",
+                      self.page.locator(".field-error").inner_text())
+        self.assertFalse(ContactConsent.objects.exists())
+        self.page.get_by_label("Links på sms").uncheck()
+        self.page.get_by_label("Links på e-mail", exact=True).check()
+        self.page.get_by_role("button", name="Gem").click()
+        self.page.wait_for_load_state()
+        self.assertIn("Gemt.", self.page.locator("main").inner_text())
+        consent = ContactConsent.objects.get()
+        self.assertEqual((consent.relative, consent.channel), (self.ida_mother, "email"))
+
+        self.visit(reverse("fit_session", args=[self.ida_session.pk]))
+        card = self.page.locator("section", has=self.page.locator("#h-outcome"))
+        card.locator("select[name=rater]").select_option("parent")
+        card.locator("select[name=channel]").select_option("email")
+        card.get_by_role("button", name="Send linket").click()
+        self.page.wait_for_load_state()
+        self.assertIn("Linket er på vej.", self.page.locator("main").inner_text())
+        message = Message.objects.get()
+        self.assertEqual((message.relative, message.rater), (self.ida_mother, "parent"))
