@@ -116,7 +116,8 @@ def _mark(message, **fields):
 
 
 def _parent(ctx, courses, user, now):
-    """A mother who rates, agreed to SMS: her link of the latest session, opened."""
+    """A mother who rates and agreed to SMS: the link of a recent session she has not
+    rated yet, opened, not answered."""
     rated = set(Rating.objects.filter(rater="parent", course__in=[c.pk for c in courses])
                 .values_list("course", flat=True))
     for course in courses:
@@ -124,20 +125,17 @@ def _parent(ctx, courses, user, now):
             phone="").order_by("name").first()
         if course.pk not in rated or mother is None:
             continue
-        session = course.sessions.filter(attendance="attended").order_by("date",
-                                                                         "created_at").last()
+        session = (course.sessions.filter(attendance="attended")
+                   .exclude(ratings__rater="parent").order_by("-date", "-created_at").first())
+        if session is None:
+            continue
         session.participants.add(mother)
         _agree(mother, "sms", user, now - 40 * 24 * H)
-        answered = Rating.objects.filter(session=session, rater="parent").first()
-        sent = answered.created_at - 2 * H if answered else now - 5 * H
-        target = "/"
-        if answered is None:
-            invite, token = RatingInvite.issue(session, "ORS", "parent", "link", user)
-            target = reverse("fit_rate", args=[token])
-        message = _message(mother, "sms", session, answered.instrument if answered else "ORS",
-                           "parent", target, sent, user)
-        _mark(message, status=S.SENT, sent_at=sent, opened_at=sent + H, attempts=1,
-              **({"secret": ""} if answered else {}))
+        sent = now - 5 * H
+        _invite, token = RatingInvite.issue(session, "ORS", "parent", "link", user)
+        message = _message(mother, "sms", session, "ORS", "parent",
+                           reverse("fit_rate", args=[token]), sent, user)
+        _mark(message, status=S.SENT, sent_at=sent, opened_at=sent + H, attempts=1)
         return
 
 
