@@ -22,8 +22,9 @@ load itself used (this process's processor time) and the server used (its proces
 its PostgreSQL backends). Between levels it waits until the server is idle, so that
 requests given up in one level are not served during the next. Then, with no pauses, as
 many requests as `--saturate` users get answered, first of a trivial logged-in page, then
-of the mix. Target: 0 errors, p95 at 50 users at most 200 ms, the mix's saturation
-throughput at least 1/5 of the trivial page's.
+of the mix, then logins (the POST of the login form: the Argon2 password check at
+SPOR_ARGON2_*, the new session). Target: 0 errors, p95 at 50 users at most 200 ms, the
+mix's saturation throughput at least 1/5 of the trivial page's.
 """
 
 import argparse
@@ -51,6 +52,7 @@ os.environ["SPOR_REQUIRE_2FA"] = "0"
 sys.path.insert(0, str(HERE))
 
 BENCH_SERVICE = "Load bench"
+PASSWORD = "load-bench-password-1"  # noqa: S105 (a bench account)
 TOKEN = re.compile(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"')
 
 
@@ -66,6 +68,7 @@ def prepare(courses: int, sessions: int) -> dict:
     from django.test import Client as Browser
     from django.urls import reverse
 
+    from spor.accounts.hashers import Argon2Hasher
     from spor.accounts.models import Service, Team, User
     from spor.lib.dates import today
     from spor.measures import state
@@ -109,12 +112,18 @@ def prepare(courses: int, sessions: int) -> dict:
             "FIT overview": reverse("fit_overview"),
             "statistics page": reverse("statistics") + f"?year={today().year - 1}",
         })
+    # For the logins: hashed as the server does (Spor's Argon2 at SPOR_ARGON2_*), not with
+    # the fast hasher bench/pages.py sets for the page benchmarks.
+    hasher = Argon2Hasher()
+    leader.password = hasher.encode(PASSWORD, hasher.salt())
+    leader.save(update_fields=["password"])
     cookies = []
     for _ in range(64):
         browser = Browser()
         browser.force_login(leader)
         cookies.append(browser.cookies[settings.SESSION_COOKIE_NAME].value)
     return {"pages": pages, "cookies": cookies, "trivial": reverse("talk_request_count"),
+            "login": reverse("login"), "username": leader.username,
             "secret": settings.SECRET_KEY, "data_key": settings.SPOR_DATA_KEY}
 
 
@@ -167,6 +176,15 @@ class User:
                 began = time.perf_counter()  # the POST alone
                 status, body = self.request("POST", urls["session form"], form)
                 ok = status == 302
+            elif page == "login":
+                self.cookies = {}  # a new browser: no session yet
+                status, body = self.request("GET", urls["login"])
+                form = urllib.parse.urlencode({
+                    **dict(TOKEN.findall(body)), "username": urls["username"],
+                    "password": PASSWORD})
+                began = time.perf_counter()  # the POST alone: the password check
+                status, body = self.request("POST", urls["login"], form)
+                ok = status == 302 and "sessionid" in self.cookies
             else:
                 status, body = self.request("GET", urls.get(page, page))
                 ok = status == 200
@@ -194,7 +212,8 @@ def run_level(port, ctx, users, seconds, pause, mix=MIX):
     def person(i):
         rng = random.Random(i)  # noqa: S311 (timing only)
         user = User(port, ctx["cookies"][i % len(ctx["cookies"])], ctx["pages"])
-        urls = ctx["pages"][i % len(ctx["pages"])]
+        urls = {**ctx["pages"][i % len(ctx["pages"])], "login": ctx["login"],
+                "username": ctx["username"]}
         k = rng.randrange(len(mix))
         time.sleep(rng.uniform(0, pause[1]))  # people do not all arrive at once
         while time.monotonic() < stop:
@@ -358,6 +377,11 @@ def main():
         report("  page mix", mixed, cores, mix)
         ratio = (len(mixed[0]) / mixed[1]) / (len(trivial[0]) / trivial[1])
         print(f"  the mix's throughput is {ratio:.2f} of the trivial page's (target: 0.20)")
+        print(f"logins, {args.saturate} at once without pauses (the POST: the password "
+              f"check, the session):")
+        settle(ctx)
+        report("  login", run_level(args.port, ctx, args.saturate, args.saturation_seconds,
+                                    (0, 0), mix=["login"]), cores)
     finally:
         server.terminate()
         server.wait(60)
