@@ -125,10 +125,10 @@ def queue_auto_rating_links(now=None) -> dict:
     now = now or timezone.now()
     counts = {"links": 0, "messages": 0}
     licensed: dict = {}
-    done = set(AutoRatingLink.objects.filter(
-        created_at__gt=now - 2 * auto_link_window()).values_list(
+    sessions = list(sessions_for_auto_links(now))
+    done = set(AutoRatingLink.objects.filter(session__in=sessions).values_list(
         "session", "instrument", "rater"))
-    for session in sessions_for_auto_links(now):
+    for session in sessions:
         service = session.course.client.service
         if service.pk not in licensed:
             licensed[service.pk] = Licence.objects.in_force(service) is not None
