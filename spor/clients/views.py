@@ -1,7 +1,7 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -97,20 +97,16 @@ def new_identified(request):
 @staff_required(*CLIENT_ROLES)
 def detail(request, client):
     client = get_client_for_user(request.user, client)
-    # Each session's course is the prefetching course itself: not read again per session.
-    sessions = Session.objects.prefetch_related("staff", "participants")
     courses = list(
-        client.courses.with_session_counts().select_related("team", "clinician")
-        .prefetch_related("goals", "followups", Prefetch("sessions", queryset=sessions))
-        .order_by("-start_date", "-created_at"))
-    timeline = sorted((s for c in courses for s in c.sessions.all()),
-                      key=lambda s: (s.date, s.created_at), reverse=True)
+        client.courses.with_due(today()).select_related("team", "clinician")
+        .prefetch_related("goals", "followups").order_by("-start_date", "-created_at"))
     prefetch_related_objects([client], "consents__parent", "relatives")
     log_access(request.user, client, gettext_noop("Client page"), P.TREATMENT)
     return render(request, "clients/detail.html", {
         "client": client,
         "courses": courses,
-        "timeline": timeline,
+        **Session.objects.filter(course__client=client).timeline(
+            request.GET.get("sessions") == "all"),
         "relatives": client.relatives.all(),
         "consents": client.consents.all(),
         "consent_gaps": client.consent_gaps(),

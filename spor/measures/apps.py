@@ -15,7 +15,7 @@ class MeasuresConfig(AppConfig):
         post_save.connect(follow_session_date, sender="treatment.Session",
                           dispatch_uid="measures.follow_session_date")
         # The stored FIT state follows every change that can move it (state.py).
-        for sender in ("measures.Rating", "treatment.Session"):
+        for sender in ("measures.Rating", "treatment.Session", "measures.AlarmResponse"):
             post_save.connect(course_changed, sender=sender, dispatch_uid=f"fit_state.{sender}")
             post_delete.connect(course_changed, sender=sender,
                                 dispatch_uid=f"fit_state.del.{sender}")
@@ -40,15 +40,16 @@ def follow_session_date(sender, instance, created=False, **kwargs):
 
 
 def course_changed(sender, instance, origin=None, **kwargs):
-    """A rating or session was saved or deleted. When the deletion started above them (a
-    course, a young person, a service going), the course's state goes with the course."""
+    """A rating, session or response to an alarm was saved or deleted. When the deletion
+    started above them (a course, a young person, a service going), the course's state goes
+    with the course."""
     from spor.measures import state
-    from spor.measures.models import Rating
+    from spor.measures.models import AlarmResponse, Rating
     from spor.treatment.models import Session
 
     if origin is not None:
         model = origin.model if isinstance(origin, QuerySet) else type(origin)
-        if model not in (Rating, Session):
+        if model not in (Rating, Session, AlarmResponse):
             return
     state.refresh([instance.course_id])
 

@@ -455,6 +455,9 @@ class FitState(models.Model):
     course = models.OneToOneField("treatment.Course", models.CASCADE, primary_key=True,
                                   related_name="fit_state")
     alarms = models.JSONField(default=list)  # [{"kind": …, "message": {language: text}}]
+    # The rank (fit.SEVERITY, 0 the most serious) of the most serious alarm no response has
+    # answered yet, None without one: the caseload orders and pages by it in SQL.
+    alarm_rank = models.PositiveSmallIntegerField(null=True)
     change = models.CharField(max_length=20, choices=ChangeClass, blank=True)
     doubtful = models.BooleanField(default=False)
     # The young person's own outcome totals: first (intake) and latest, how many, and the

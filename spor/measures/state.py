@@ -3,13 +3,14 @@ computation as the course's own page, and kept current in the transaction of eve
 that can move it.
 
 What changes a course's state: its ratings, its sessions (attendance, date, order), the
-course itself (start, end), the young person's birth date, and the service's expected
-course, norms, alliance flag rules and alarm settings. Signals on those models call
-`refresh` (see apps.py), which locks the course rows first, so that two changes to one
-course at the same time are applied one after the other and the last state stored
-sees both. Code that writes many rows without signals (bulk inserts) calls `refresh` or
-`refresh_services` itself, and `deferred()` batches the work of many single saves into one
-refresh at the end of the block. `spor fit_state` rebuilds every row from scratch.
+course itself (start, end), the young person's birth date, the responses to its alarms,
+and the service's expected course, norms, alliance flag rules and alarm settings.
+Signals on those models call `refresh` (see apps.py), which locks the course rows first,
+so that two changes to one course at the same time are applied one after the other and
+the last state stored sees both. Code that writes many rows without signals (bulk
+inserts) calls `refresh` or `refresh_services` itself, and `deferred()` batches the work
+of many single saves into one refresh at the end of the block. `spor fit_state` rebuilds
+every row from scratch.
 """
 
 import contextlib
@@ -21,8 +22,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from spor.measures.fit import change_class
-from spor.measures.models import FitState, Rating
+from spor.measures.alarms import attach, order_key
+from spor.measures.fit import SEVERITY, Alarm, change_class
+from spor.measures.models import AlarmResponse, FitState, Rating
 from spor.measures.progress import course_fits
 
 CHUNK = 500  # courses worked out at a time: memory stays flat for a national rebuild
@@ -76,6 +78,7 @@ def compute(courses, service, scope=None) -> dict:
     with translation.override(languages[0]):
         found = {pk: fields_of(fit) for pk, fit in course_fits(courses, service, scope).items()}
     alarmed = [c for c in courses if found[c.pk]["alarms"]]
+    _rank_unanswered(found, [c.pk for c in alarmed])
     for language in languages[1:]:
         if not alarmed:
             break
@@ -84,6 +87,19 @@ def compute(courses, service, scope=None) -> dict:
                 for stored, alarm in zip(found[pk]["alarms"], fit.alarms, strict=True):
                     stored["message"][language] = str(alarm.message)
     return found
+
+
+def _rank_unanswered(found: dict, alarmed: list) -> None:
+    """Set `alarm_rank` on the stored fields: the caseload's order (alarms.order_key) from
+    the alarms and the responses recorded to them (one query for the alarmed courses)."""
+    responses = defaultdict(list)
+    for response in AlarmResponse.objects.filter(course__in=alarmed).only(
+            "course", "kind", "session"):
+        responses[response.course_id].append(response)
+    for pk, fields in found.items():
+        alarms = [Alarm(a["kind"], "", a["session"]) for a in fields["alarms"]]
+        rank = order_key(attach(alarms, responses[pk]))[0] if alarms else len(SEVERITY)
+        fields["alarm_rank"] = None if rank == len(SEVERITY) else rank
 
 
 def refresh(course_ids) -> None:

@@ -5,8 +5,22 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from spor.lib.dates import add_months, future_errors, short, today
@@ -69,6 +83,48 @@ class CourseQuerySet(models.QuerySet):
             last_session=Subquery(last),
             has_goals=Exists(Goal.objects.filter(course=OuterRef("pk"))),
         )
+
+    def with_due(self, day: datetime.date):
+        """The overview counts and what is due on each course on `day`, one boolean per item
+        (due_rules), for showing a page of courses; Course.due_items words them."""
+        return self.with_overview().annotate(**{
+            name: ExpressionWrapper(rule, BooleanField()) for name, rule in due_rules(day).items()})
+
+    def with_is_due(self, day: datetime.date):
+        """`is_due`: anything at all is due on the course on `day` (due_rules), for putting
+        such courses first in SQL before a list is paged."""
+        anything = Q()
+        for rule in due_rules(day).values():
+            anything |= rule
+        return self.annotate(is_due=ExpressionWrapper(anything, BooleanField()))
+
+
+def due_rules(day: datetime.date) -> dict[str, Q]:
+    """What is due on an active course on `day`, as conditions on a Course row, most urgent
+    first: the one place of these rules, in SQL so that a caseload can order and page by
+    them (CourseQuerySet.with_due and with_is_due)."""
+    from spor.clients.models import consent_gap_flags
+
+    anonymous = Q(kind=Course.Kind.ANONYMOUS)
+    started = Q(start_date__isnull=False)
+    attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
+                .order_by().values("course").annotate(n=Count("pk")).values("n"))
+    return {
+        # The anonymous-session limit is reached and no decision is recorded yet.
+        # (Counted only for anonymous courses: the database need not count the others.)
+        "due_decision": anonymous & Q(decision="", end_date__isnull=True) & Q(Case(
+            When(anonymous, then=GreaterThanOrEqual(
+                Coalesce(Subquery(attended), 0), F("client__service__anonymous_session_limit"))),
+            default=Value(False))),
+        "due_enrol": anonymous & Q(decision=Course.Decision.ENROL),
+        "due_waiting": ~started,
+        # No session (of any attendance) for QUIET_DAYS.
+        "due_quiet": started & ~Exists(Session.objects.filter(
+            course=OuterRef("pk"),
+            date__gte=day - datetime.timedelta(days=Course.QUIET_DAYS))),
+        "due_goals": ~anonymous & started & ~Exists(Goal.objects.filter(course=OuterRef("pk"))),
+        **{name: ~anonymous & rule for name, rule in consent_gap_flags(day, "client").items()},
+    }
 
 
 def course_errors(course: dict, last_day: datetime.date | None = None) -> dict:
@@ -259,10 +315,14 @@ class Course(models.Model):
 
     @property
     def decision_due(self) -> bool:
-        """The anonymous-session limit is reached and no decision is recorded yet."""
-        if not self.is_anonymous or self.decision or not self.is_active:
-            return False
-        return self.attended_count() >= self.client.service.anonymous_session_limit
+        """The anonymous-session limit is reached and no decision is recorded yet
+        (CourseQuerySet.with_due): annotated on a list, or read for this course."""
+        if not hasattr(self, "due_decision"):
+            if not self.is_anonymous:
+                return False
+            self.due_decision = Course.objects.filter(pk=self.pk).with_due(today()).values_list(
+                "due_decision", flat=True).get()
+        return self.due_decision
 
     def end_counselling_it_follows(self) -> list["Course"]:
         """An enrolled course ends the client's active anonymous counselling, as
@@ -283,30 +343,30 @@ class Course(models.Model):
     QUIET_DAYS = 30
 
     def due_items(self, day: datetime.date) -> list[str]:
-        """What needs doing on an active course, most urgent first, in plain words.
+        """What needs doing on an active course, most urgent first, in plain words: the flags
+        of ``with_due(day)`` on this row."""
+        from spor.clients.models import consent_gap_words
 
-        Reads the annotations of ``with_overview()`` and the client's prefetched consents.
-        """
         due = []
-        if self.decision_due:
+        if self.due_decision:
             due.append(_("Decision after %(n)s anonymous sessions") % {
                 "n": self.client.service.anonymous_session_limit})
-        elif self.is_anonymous and self.decision == self.Decision.ENROL:
+        elif self.due_enrol:
             due.append(_("Enrol: record who the young person is") if self.client.anonymous
                        else _("Enrol: open the course"))
-        if self.is_waiting:
+        if self.due_waiting:
             deadline = self.guarantee_date
             if deadline and day > deadline:
                 due.append(_("Waiting beyond the treatment guarantee (%(day)s)") % {
                     "day": short(deadline)})
             else:
                 due.append(_("Waiting to start"))
-        elif self.last_session is None or (day - self.last_session).days > self.QUIET_DAYS:
+        if self.due_quiet:
             due.append(_("No session for %(n)s days") % {"n": self.QUIET_DAYS})
-        if not self.is_anonymous and not self.has_goals and not self.is_waiting:
+        if self.due_goals:
             due.append(_("No goals recorded"))
-        gaps = self.client.consent_gaps(day)
-        if gaps and not self.is_anonymous:
+        gaps = consent_gap_words(vars(self))
+        if gaps:
             due.append(_("Missing: %(what)s") % {"what": ", ".join(gaps)})
         return [str(item) for item in due]
 
@@ -359,6 +419,17 @@ class Goal(models.Model):
 
 
 class SessionQuerySet(models.QuerySet):
+    LATEST = 20  # a timeline's sessions shown until all are asked for
+
+    def timeline(self, everything: bool = False) -> dict:
+        """The sessions of a page's timeline (treatment/_timeline.html), newest first: the
+        latest LATEST, or every one, and how many there are. Three queries, and the page
+        draws only what it shows."""
+        sessions = self.prefetch_related("staff", "participants").order_by("-date", "-created_at")
+        total = sessions.count()
+        return {"sessions": list(sessions if everything else sessions[:self.LATEST]),
+                "sessions_total": total}
+
     def visible_to(self, user):
         return self.filter(course__in=Course.objects.visible_to(user).values("pk"))
 

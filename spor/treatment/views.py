@@ -1,6 +1,7 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
-from spor.clients.models import Consent
+from spor.clients.models import display_name_sql
 from spor.lib.dates import today
 from spor.treatment.access import (
     get_course_for_user,
@@ -25,38 +26,43 @@ P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
 
 
+CASELOAD_PAGE = 50
+
+
 @staff_required(*CLIENT_ROLES)
 def caseload(request):
-    """Active courses (mine, or my teams' with ?scope=team) and what is due on each."""
+    """Active courses (mine, or my teams' with ?scope=team), a page at a time, with what is
+    due on each: courses with an unanswered FIT alarm first, the most serious first (the
+    stored FIT state's `alarm_rank`, kept by measures), then those with something due
+    (due_rules), each group by name. The order is worked out in SQL, so a
+    page costs the same with 2 courses or 500."""
     user = request.user
-    scope = request.GET.get("scope", "mine")
+    scope = "team" if request.GET.get("scope") == "team" else "mine"
+    day = today()
     courses = Course.objects.visible_to(user).active()
     if scope != "team":
         courses = courses.filter(clinician=user)
-    # The few services, teams and clinicians are read once each and shared by the rows,
-    # not made again for each of hundreds of courses.
-    courses = list(
-        courses.with_overview()
-        .select_related("client")
-        .prefetch_related("client__service", "team", "clinician",
-                          Prefetch("client__consents",
-                                   queryset=Consent.objects.filter(scope="treatment")))
-        .order_by("client__pseudonym", "client__last_name"))
-    day = today()
-    for course in courses:
+    # The order needs only the page's ids; the rows' facts are read for that page alone.
+    # The few services, teams and clinicians are read once each and shared by the rows.
+    order = (courses.with_is_due(day)
+             .order_by(F("fit_state__alarm_rank").asc(nulls_last=True), "-is_due",
+                       display_name_sql("client"), "pk").values_list("pk", flat=True))
+    page = Paginator(order, CASELOAD_PAGE).get_page(request.GET.get("page"))
+    rows = {c.pk: c for c in Course.objects.filter(pk__in=list(page)).with_due(day)
+            .select_related("client").prefetch_related("client__service", "team", "clinician")}
+    shown = [rows[pk] for pk in page]
+    for course in shown:
         course.due = course.due_items(day)
-    # The template's {% with_alarms %} (measures) then puts courses with FIT alarms first.
-    courses.sort(key=lambda c: (not c.due, c.client.display_name.lower()))
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=day.replace(year=day.year - 2), end_date__isnull=False)
     if scope != "team":
         ended = ended.filter(clinician=user)
     followups = [c for c in ended.select_related("client").prefetch_related("followups")
                  if c.followups_due(day)]
-    log_access(user, {c.client for c in courses} | {c.client for c in followups},
+    log_access(user, {c.client for c in shown} | {c.client for c in followups},
                gettext_noop("Caseload"), P.CASELOAD)
     return render(request, "treatment/caseload.html", {
-        "courses": courses, "followups": followups, "scope": scope})
+        "courses": shown, "page": page, "followups": followups, "scope": scope})
 
 
 @staff_required(*CLIENT_ROLES)
@@ -93,12 +99,12 @@ def course_new(request, client):
 @staff_required(*CLIENT_ROLES)
 def course_detail(request, course):
     course = get_course_for_user(request.user, course)
-    sessions = course.sessions.prefetch_related("staff", "participants").order_by("-date")
     log_access(request.user, course.client, gettext_noop("Course page"), P.TREATMENT)
     counselling_to_enrol = (course.is_active and course.is_anonymous
                             and course.decision == Course.Decision.ENROL)
     return render(request, "treatment/course.html", {
-        "course": course, "client": course.client, "sessions": sessions,
+        "course": course, "client": course.client,
+        **course.sessions.timeline(request.GET.get("sessions") == "all"),
         "consent_gaps": course.client.consent_gaps() if course.is_active else [],
         "counselling_to_enrol": counselling_to_enrol,
         "goals": course.goals.all(), "followups": course.followups.all(),

@@ -16,16 +16,14 @@ register = template.Library()
 @register.simple_tag
 def with_alarms(courses, service):
     """The courses with their open FIT `alarms` (alarms.OpenAlarm, each with `answered` and
-    its responses): courses with unanswered alarms first, the most serious signal first —
-    a young person getting worse before one below the expected course, before a weak
-    alliance, before no change (fit.SEVERITY) — then the rest, in the view's order (what
-    is due first, a decision after the anonymous sessions first), answered alarms among
-    them. Two queries: the stored FIT state (state.py) and the responses.
+    its responses), in the view's order: the caseload orders by the stored state's
+    `alarm_rank` (alarms.order_key: unanswered alarms first, the most serious signal first,
+    fit.SEVERITY). Two queries: the stored FIT state (state.py) and the responses.
     `{% with_alarms courses user.service as courses %}`"""
     found = alarms.open_alarms([c.pk for c in courses])
     for course in courses:
         course.alarms = found[course.pk]
-    return sorted(courses, key=lambda c: alarms.order_key(c.alarms))
+    return courses
 
 
 @register.inclusion_tag("measures/_panel.html")

@@ -119,6 +119,28 @@ class CaseloadOrderTests(PersonaTestCase):
         self.assertIn("besvaret", row)
         self.assertTrue(no_change.fit_state.alarms and worse.fit_state.alarms)
 
+    def test_a_response_moves_the_course_from_its_alarms_place_to_its_place_by_what_is_due(self):
+        worse = course_with(young_person(self.service, self.team_a, "Xenia"), self.team_a,
+                            [22, 20, 14], start=START, clinician=self.alice)
+        worse.refresh_from_db()
+        self.assertEqual(worse.fit_state.alarm_rank, 0)  # fit.SEVERITY: reliably worse
+        self.login(self.alice)
+
+        def first_page():
+            with mock.patch("spor.treatment.views.CASELOAD_PAGE", 1):
+                return [c.client for c in self.client.get(reverse("caseload")).context[
+                    "courses"]]
+
+        self.assertEqual(first_page(), [worse.client])  # whatever its name
+        response = AlarmResponse.objects.create(course=worse, kind="worse", session=3,
+                                                action="talked", responded_on=TODAY)
+        worse.fit_state.refresh_from_db()
+        self.assertIsNone(worse.fit_state.alarm_rank)
+        self.assertEqual(first_page(), [self.ida])  # due: her own consent; by name
+        response.delete()
+        worse.fit_state.refresh_from_db()
+        self.assertEqual(worse.fit_state.alarm_rank, 0)
+
 
 @time_machine.travel(TODAY)
 class MeetingListTests(PersonaTestCase):
