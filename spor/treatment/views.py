@@ -179,8 +179,7 @@ def _course_subform(request, course, form_class, instance, what, title, initial=
             if obj is not None:
                 log_access(request.user, course.client, what, P.REGISTRATION)
     if obj is not None:
-        if isinstance(obj, Session) and course.is_anonymous and (
-                Course.objects.with_session_counts().get(pk=course.pk).decision_due):
+        if isinstance(obj, Session) and course.decision_due:
             messages.success(request, _("Saved."))
             messages.warning(request, _(
                 "This was anonymous session number %(n)s. Decide with the young person "
