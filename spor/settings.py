@@ -268,7 +268,7 @@ SPOR_ZIGZAG_SWINGS = envint("SPOR_ZIGZAG_SWINGS", 4)
 SPOR_ZIGZAG_POINTS = envint("SPOR_ZIGZAG_POINTS", 6)
 
 # Operations (spor.operations): the production server, scheduled jobs and backups.
-# `spor serve` runs SPOR_WORKERS processes of SPOR_THREADS threads each (0: from the cores).
+# `spor serve` runs SPOR_WORKERS processes (0: one per core) of SPOR_THREADS threads (0: 8).
 SPOR_BIND = os.environ.get("SPOR_BIND", "127.0.0.1:8000")
 SPOR_WORKERS = envint("SPOR_WORKERS", 0)
 SPOR_THREADS = envint("SPOR_THREADS", 0)

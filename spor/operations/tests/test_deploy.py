@@ -17,12 +17,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from unittest import mock
 
 import yaml
 from django.core.management import get_commands
 from django.db import connection
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 
+from spor.operations import serve
 from spor.operations.tests.installations import SPOR, Installation
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
@@ -238,3 +240,12 @@ class ServeTests(SimpleTestCase):
                 return r.status == 200
         except (OSError, urllib.error.URLError, ssl.SSLError):
             return False
+
+
+class ServerSizeTests(SimpleTestCase):
+    def test_it_runs_one_process_per_core_of_eight_threads_unless_told(self):
+        with mock.patch.object(serve.os, "sched_getaffinity", return_value={0, 1}, create=True):
+            with override_settings(SPOR_WORKERS=0, SPOR_THREADS=0):
+                self.assertEqual(serve.sizes(), (2, 8))
+            with override_settings(SPOR_WORKERS=5, SPOR_THREADS=2):
+                self.assertEqual(serve.sizes(), (5, 2))
