@@ -26,7 +26,7 @@ P = AccessLog.Purpose
 CLIENT_ROLES = tuple(User.CLIENT_ROLES)
 
 
-CASELOAD_PAGE = 50
+CASELOAD_PAGE = 25
 
 
 @staff_required(*CLIENT_ROLES)
