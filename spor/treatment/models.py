@@ -84,11 +84,13 @@ class CourseQuerySet(models.QuerySet):
             has_goals=Exists(Goal.objects.filter(course=OuterRef("pk"))),
         )
 
-    def with_due(self, day: datetime.date):
+    def with_due(self, day: datetime.date, *names: str):
         """The overview counts and what is due on each course on `day`, one boolean per item
-        (due_rules), for showing a page of courses; Course.due_items words them."""
+        (due_rules; only the items named, if any), for showing a page of courses;
+        Course.due_items words them."""
         return self.with_overview().annotate(**{
-            name: ExpressionWrapper(rule, BooleanField()) for name, rule in due_rules(day).items()})
+            name: ExpressionWrapper(rule, BooleanField())
+            for name, rule in due_rules(day).items() if not names or name in names})
 
     def with_is_due(self, day: datetime.date):
         """`is_due`: anything at all is due on the course on `day` (due_rules), for putting
@@ -320,7 +322,8 @@ class Course(models.Model):
         if not hasattr(self, "due_decision"):
             if not self.is_anonymous:
                 return False
-            self.due_decision = Course.objects.filter(pk=self.pk).with_due(today()).values_list(
+            self.due_decision = Course.objects.filter(pk=self.pk).with_due(
+                today(), "due_decision").values_list(
                 "due_decision", flat=True).get()
         return self.due_decision
 
