@@ -65,6 +65,7 @@ def prepare(courses: int, sessions: int) -> dict:
     # isort: split
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client as Browser
     from django.urls import reverse
 
@@ -97,6 +98,12 @@ def prepare(courses: int, sessions: int) -> dict:
         print(f"removed {posted.count()} sessions posted by an earlier run")
         with state.deferred():  # each course's state once
             posted.delete()
+    if connection.vendor == "postgresql":
+        # As autovacuum would in production. Where it is off (this machine's server), the
+        # planner took the tables for empty: the statistics page took 30-38 s instead of
+        # 0.6 s and the FIT overview's count of active courses 78 ms instead of 10.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     active = list(Course.objects.filter(client__service=service, end_date__isnull=True)
                   .select_related("client").order_by("pk"))
     print(f"bench service: {len(active)} active courses in the leader's caseload")
