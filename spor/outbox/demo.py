@@ -120,10 +120,11 @@ def _parent(ctx, courses, user, now):
     rated yet, opened, not answered."""
     rated = set(Rating.objects.filter(rater="parent", course__in=[c.pk for c in courses])
                 .values_list("course", flat=True))
-    for course in courses:
+    # Courses where parents rate first; any with a mother on record if none does.
+    for course in sorted(courses, key=lambda c: c.pk not in rated):
         mother = Relative.objects.filter(client=course.client, kind="parent").exclude(
             phone="").order_by("name").first()
-        if course.pk not in rated or mother is None:
+        if mother is None:
             continue
         session = (course.sessions.filter(attendance="attended")
                    .exclude(ratings__rater="parent").order_by("-date", "-created_at").first())
