@@ -4,7 +4,9 @@
     .venv/bin/python bench/login.py
 
 Prints milliseconds per check (median) and peak memory the hashing needs; the ratio of
-Spor's setting to Django's shows what the setting buys on this machine.
+Spor's setting to Django's shows what the setting buys on this machine. Logins through
+`spor serve` (the login form's POST, 10 at once) are measured by bench/load.py's last
+step.
 """
 
 import os
