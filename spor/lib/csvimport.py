@@ -104,6 +104,12 @@ class ImportContext:
     def problem(self, file, line, column, message):
         self.problems.append(f"{file}:{line}: {column}: {message}")
 
+    @property
+    def changed(self) -> bool:
+        """Whether any row was created or updated (not only found unchanged)."""
+        return any(n for counts in self.counts.values()
+                   for outcome, n in counts.items() if outcome != "unchanged")
+
 
 class CsvFile:
     """One file of the import folder. Subclasses set the columns and handle one row."""
@@ -225,6 +231,13 @@ def number(values, column, low, high, places=1, required=False):
         if required:
             raise Problem(column, "a number is required")
         return None
+    return _number(value, column, low, high, places)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value, column, low, high, places):
+    """A ratings file repeats the same few hundred numbers: each is parsed once (a bad
+    one raises every time, and is not kept)."""
     try:
         result = decimal.Decimal(value)
         if not result.is_finite() or "," in value:

@@ -7,6 +7,7 @@ code, and forms are built from the definition by `Instrument.form_class()`.
 
 import dataclasses
 import decimal
+import functools
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -127,9 +128,11 @@ class Instrument:
     # For group sessions (Group SRS).
     group: bool = False
 
-    @property
-    def scales(self):
-        return [item for item in self.items if isinstance(item, Scale)]
+    @functools.cached_property
+    def scales(self) -> tuple:
+        """The items scored on a line, worked out once per measure (the import asks for
+        them on every rating)."""
+        return tuple(item for item in self.items if isinstance(item, Scale))
 
     @property
     def is_session_measure(self) -> bool:

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from spor.clients.models import Client
-from spor.measures.models import Rating
+from spor.measures.models import FitState, Rating
 
 CLIENTS = "client_ref,anonymous,birth_year\nc1,true,2008\n"
 COURSES = ("course_ref,client_ref,kind,start_date,end_date\n"
@@ -51,6 +51,28 @@ class RatingsImportTests(TestCase):
         ok, out = self.run_import(RATINGS.replace("s2,ORS,parent,6,6,6,6", "s2,ORS,parent,6,6,6,7"))
         self.assertIn("ratings.csv: 3 unchanged, 1 updated", out)
         self.assertEqual(Rating.objects.count(), 4)
+
+    def test_the_stored_fit_state_is_refreshed_only_by_an_import_that_changes_a_row(self):
+        self.run_import(RATINGS)
+        state = FitState.objects.get(course__ref="k1")
+        self.assertEqual((state.outcome_count, state.outcome_latest), (2, Decimal("29.5")))
+        ok, out = self.run_import(RATINGS)
+        self.assertIn("ratings.csv: 4 unchanged", out)
+        self.assertEqual(FitState.objects.get(course__ref="k1").computed_at, state.computed_at)
+        ok, out = self.run_import(RATINGS.replace("s2,ORS,client,7,7,7.5,8",
+                                                  "s2,ORS,client,7,7,7.5,9"))
+        self.assertIn("1 updated", out)
+        again = FitState.objects.get(course__ref="k1")
+        self.assertEqual(again.outcome_latest, Decimal("30.5"))
+        self.assertGreater(again.computed_at, state.computed_at)
+
+    def test_a_number_refused_once_is_refused_again(self):
+        bad = RATINGS.replace("s1,ORS,client,4.5,5,6.2,3", "s1,ORS,client,4.55,5,6.2,3")
+        for _attempt in range(2):  # parsed numbers are remembered; refused ones are not
+            ok, err = self.run_import(bad)
+            self.assertFalse(ok)
+            self.assertIn("ratings.csv:2: item1: 4.55 has more than 1 decimal(s)", err)
+        self.assertEqual(Rating.objects.count(), 0)
 
     def test_every_bad_value_is_named_and_nothing_is_written(self):
         bad = ("session_ref,instrument,rater,item1,item2,item3,item4\n"

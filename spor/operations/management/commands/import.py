@@ -31,9 +31,11 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         files = [import_string(path)() for path in FILES]
         with translation.override("en"):
-            # Rows written in bulk send no signals: the stored FIT state is refreshed here.
+            # Rows written in bulk send no signals: the stored FIT state is refreshed here,
+            # unless every row was found unchanged (then the state is as it was).
             ctx = run_import(folder, files, lambda: self.service(service),
-                             after=lambda ctx: state.refresh_services([ctx.service.pk]))
+                             after=lambda ctx: ctx.changed
+                             and state.refresh_services([ctx.service.pk]))
         if ctx.problems:
             for problem in ctx.problems:
                 self.stderr.write(problem)
