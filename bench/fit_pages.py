@@ -6,7 +6,8 @@
 A leader's own caseload, team caseload and FIT overview over 2 and over 500 active
 courses, each course with 20 attended sessions rated ORS and SRS, and a client page with
 200 rated sessions (first visit, and again with its curve drawn). Prints, per page, the
-queries and the median server time and its ratio to the trivial page (the unread count of
+queries, the median server time and the median processor time of the process (steadier
+on a busy machine), each with its ratio to the trivial page (the unread count of
 requests).
 Target: the same queries at 2 and 500 courses, and every ratio at most 10. Also prints
 how long the stored FIT state takes to rebuild for the 500 courses.
@@ -81,37 +82,40 @@ def main():
     rows = []
     browser = Browser()
     browser.force_login(leaders[2])
-    base_q, base_ms = measure(browser, reverse("talk_request_count"))
-    rows.append(("trivial page", "", base_q, base_ms))
+    base_q, base_ms, base_cpu = measure(browser, reverse("talk_request_count"), cpu=True)
+    rows.append(("trivial page", "", base_q, base_ms, base_cpu))
     for size in (2, 500):
         browser = Browser()
         browser.force_login(leaders[size])
         label = f"{size} courses x 20 rated sessions"
         rows.append(("caseload", label,
-                     *measure(browser, reverse("caseload"), runs=10)))
+                     *measure(browser, reverse("caseload"), runs=10, cpu=True)))
         rows.append(("team caseload", label,
-                     *measure(browser, reverse("caseload") + "?scope=team", runs=10)))
-        rows.append(("FIT overview", label, *measure(browser, reverse("fit_overview"), runs=10)))
+                     *measure(browser, reverse("caseload") + "?scope=team", runs=10,
+                              cpu=True)))
+        rows.append(("FIT overview", label, *measure(browser, reverse("fit_overview"), runs=10,
+                                                     cpu=True)))
     browser = Browser()
     browser.force_login(leaders[2])
     url = reverse("client_detail", args=[deep.client.pk])
     rows.append(("client page", "200 rated sessions, curve drawn before",
-                 *measure(browser, url)))
-    drawn = []
+                 *measure(browser, url, cpu=True)))
+    drawn, drawn_cpu = [], []
     for _ in range(5):
         caches["charts"].clear()
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         browser.get(url)
         drawn.append((time.perf_counter() - began) * 1000)
+        drawn_cpu.append((time.process_time() - began_cpu) * 1000)
     rows.append(("client page", "200 rated sessions, curve drawn anew", rows[-1][2],
-                 sorted(drawn)[2]))
+                 sorted(drawn)[2], sorted(drawn_cpu)[2]))
 
     print(f"database: {connection.vendor}")
     print(f"FIT state of {Course.objects.filter(client__service=service).count()} courses "
           f"worked out in {rebuild:.1f} s")
-    for page, label, queries, ms in rows:
-        print(f"{page:14} {label:36} {queries:3} queries  median {ms:7.1f} ms  "
-              f"{ms / base_ms:5.1f}x trivial")
+    for page, label, queries, ms, cpu in rows:
+        print(f"{page:14} {label:36} {queries:3} queries  median {ms:7.1f} ms "
+              f"{ms / base_ms:5.1f}x trivial, processor {cpu:6.1f} ms {cpu / base_cpu:5.1f}x")
 
 
 if __name__ == "__main__":
