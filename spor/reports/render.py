@@ -3,19 +3,19 @@
 import base64
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import json
 from pathlib import Path
 
-from django.template.loader import render_to_string
+from django.conf import settings
+from django.template import Context, Engine
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from spor.lib import charts
 from spor.lib.numbers import percent
-from spor.lib.pdf import render_pdf
 from spor.programmes.models import Exam, OutreachContact
 from spor.reports.build import FIT_CLASSES
 from spor.treatment.models import Course, Outcome, Session, Substance
@@ -192,6 +192,8 @@ def to_xlsx(doc):
 def _pie_of(title, table, keys, total="n"):
     """A pie of the shown cells of a section ({"count": ..} cells or plain counts), with
     the hidden ones together as one slice."""
+    from spor.lib import charts  # matplotlib: loaded only by the formats that draw
+
     counts = {k: table[k]["count"] if isinstance(table[k], dict) else table[k] for k in keys}
     shown = [(label(k), count) for k, count in counts.items() if count]
     if None in counts.values() and table.get(total):
@@ -203,6 +205,8 @@ def _pie_of(title, table, keys, total="n"):
 
 
 def chart_svgs(doc):
+    from spor.lib import charts
+
     outcome_keys = [o.value for o in Outcome]
     result = {
         "under_18": _pie_of(str(GROUPS["under_18"]), doc["outcomes"]["under_18"],
@@ -372,9 +376,23 @@ def tables(doc, compare=None):
     return result
 
 
+@functools.cache
+def documents() -> Engine:
+    """The templates of the report's own documents (HTML and PDF files), with only the tag
+    library they load. The site's engine first imports every installed app's tag
+    libraries, SAML's XML schemas among them: tens of megabytes and seconds for
+    `spor report`."""
+    return Engine(dirs=[settings.BASE_DIR / "templates"], app_dirs=True,
+                  libraries={"i18n": "django.templatetags.i18n"})
+
+
+def render_document(template, ctx) -> str:
+    return documents().get_template(template).render(Context(ctx))
+
+
 def to_html(doc, service_name, compare=None, standalone=True):
     template = "reports/standalone.html" if standalone else "reports/_report.html"
-    return render_to_string(template, context(doc, service_name, compare))
+    return render_document(template, context(doc, service_name, compare))
 
 
 # The templates a PDF is laid out from: a change to any of them is a new PDF.
@@ -386,13 +404,16 @@ def to_pdf(doc, service_name, compare=None):
     """The report as PDF, laid out once for each change of what it shows (laying out takes
     seconds; the document takes a fraction of that): kept with the charts, keyed by the
     suppressed document itself, so that nothing but its numbers can be served."""
+    from spor.lib import charts
+    from spor.lib.pdf import pdf_of
+
     folder = Path(__file__).parent / "templates" / "reports"
     layout = b"".join((folder / name).read_bytes() for name in PDF_TEMPLATES)
     owner = hashlib.sha256(service_name.encode()).hexdigest()[:16]  # a key without spaces
     return charts.cached(
         "statistics-pdf", owner, (doc, compare, service_name, layout),
-        lambda: render_pdf("reports/print.html",
-                           context(doc, service_name, compare, as_images=True)))
+        lambda: pdf_of(render_document(
+            "reports/print.html", context(doc, service_name, compare, as_images=True))))
 
 
 def as_format(doc, fmt, service_name, compare=None):

@@ -23,6 +23,9 @@ def date(option, value):
 class Command(BaseCommand):
     help = ("Build the yearly statistics from registered data. A course counts in the year "
             "it ended. Small cells are suppressed in every format.")
+    # The checks load every URL and view (SAML's XML schemas alone take seconds and tens
+    # of megabytes); a report needs none of them, and `spor check` runs them all.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int,
