@@ -13,6 +13,8 @@ For the yearly statistics (courses that ended in a year):
 Counting rules (the same as the clinician's page, see progress.py and docs/fit.md):
 - The outcome measures are ORS and CORS, rated by the young person (`rater="client"`;
   parents' ratings are counted apart with `rater="parent"`).
+- A rating counts when its session was attended and it has a total, as on the course's
+  page: a session later marked cancelled keeps its rating, unshown and uncounted.
 - A course's first and last rating are ordered by the session date, then by when the
   rating was made.
 - The norm is the one in effect for the course's service for the young person's age at
@@ -27,12 +29,13 @@ Counting rules (the same as the clinician's page, see progress.py and docs/fit.m
   database.
 """
 
-import datetime
+from collections import Counter
 
 from django.db import connections
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -46,6 +49,7 @@ from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, Extra
 from spor.measures import instruments
 from spor.measures.fit import norm_for, tenths
 from spor.measures.models import Norm, Rating, in_effect
+from spor.treatment.models import Session
 
 CLASSES = ("recovered", "reliably_improved", "no_change", "deteriorated")
 MAX_AGE = 100
@@ -55,7 +59,8 @@ def with_outcome_ends(courses, rater: str = Rating.Rater.CLIENT):
     """Annotate courses with the number of outcome ratings by `rater` (fit_n) and the
     first and last total in tenths (fit_first_t, fit_last_t). Three correlated subqueries,
     each a lookup in the index (course, rater, instrument, date)."""
-    ratings = Rating.objects.filter(course=OuterRef("pk"), rater=rater).outcome()
+    ratings = Rating.objects.filter(course=OuterRef("pk"), rater=rater, total__isnull=False,
+                                    session__attendance="attended").outcome()
     tenth = Round(F("total") * 10, output_field=IntegerField())
     count = ratings.order_by().values("course").annotate(n=Count("pk")).values("n")
     return courses.annotate(
@@ -110,9 +115,9 @@ WITH fit_courses AS MATERIALIZED ({courses}),
 fit_ranked AS (
     SELECT r.course_id AS fit_course, ROUND(r.total * 10) AS t,
            ROW_NUMBER() OVER w AS i, COUNT(*) OVER w AS n
-    FROM {ratings} r
+    FROM {ratings} r JOIN {sessions} s ON s.id = r.session_id AND s.attendance = %s
     WHERE r.course_id IN (SELECT fit_course FROM fit_courses) AND r.rater = %s
-          AND r.instrument IN ({instruments})
+          AND r.instrument IN ({instruments}) AND r.total IS NOT NULL
     WINDOW w AS (PARTITION BY r.course_id ORDER BY r.date, r.created_at
                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
@@ -150,10 +155,11 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
     cutoff_sql, cutoff_params = _norm_sql(table, "cutoff")
     rci_sql, rci_params = _norm_sql(table, "rci")
     sql = COUNT_CLASSES.format(
-        courses=courses_sql, ratings=Rating._meta.db_table,
+        courses=courses_sql, ratings=Rating._meta.db_table, sessions=Session._meta.db_table,
         instruments=", ".join(["%s"] * len(codes)), cutoff=cutoff_sql, rci=rci_sql)
     with connections[inner.db].cursor() as cursor:
-        cursor.execute(sql, [*params, rater, *codes, *cutoff_params, *rci_params])
+        cursor.execute(sql, [*params, Session.Attendance.ATTENDED, rater, *codes,
+                             *cutoff_params, *rci_params])
         found = dict(cursor.fetchall())
     counts = {"courses_with_ors": sum(n for cls, n in found.items() if cls != "none")}
     for cls in (*CLASSES, "single_rating", "no_norm"):
@@ -161,55 +167,85 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
     return counts
 
 
-# Sessions by kind and attendance with their ratings, in one pass over the sessions: each
-# session joined to its ratings (a lookup in the index (session, instrument, rater) when
-# the sessions are few; the ratings of the period, by their date, when they are many),
-# flagged once per session, then counted.
-SESSIONS_RATED = """
-SELECT kind, attendance, COUNT(*), SUM(o), SUM(a), SUM(p) FROM (
-    SELECT s.id, s.kind, s.attendance,
-           MAX(CASE WHEN r.rater = %s AND r.instrument IN ({outcome}) THEN 1 ELSE 0 END) AS o,
-           MAX(CASE WHEN r.rater = %s AND r.instrument IN ({alliance}) THEN 1 ELSE 0 END) AS a,
-           MAX(CASE WHEN r.rater = %s AND r.instrument IN ({outcome}) THEN 1 ELSE 0 END) AS p
-    FROM ({sessions}) s
-    LEFT JOIN {ratings} r ON r.session_id = s.id AND r.date >= %s AND r.date <= %s
-    GROUP BY s.id, s.kind, s.attendance
-) rated GROUP BY kind, attendance
-"""
+def stored_change_class_aggregates() -> dict:
+    """`change_class_counts` of the young person's own ratings as aggregates over courses,
+    read from each course's stored FIT state (spor.measures.state, kept current in the
+    transaction of every change that can move it), so that they are counted in the same
+    pass as the other figures of the courses, whatever their ratings: "fit_<class>" and
+    "fit_courses_with_ors". A course without a stored state has no ratings. The same
+    answer as the SQL over the ratings on any history (test_state.py)."""
+    rated = Q(fit_state__outcome_count__gte=2)
+    classes = {cls: rated & Q(fit_state__change=cls) for cls in CLASSES}
+    classes["single_rating"] = Q(fit_state__outcome_count=1)
+    classes["no_norm"] = rated & Q(fit_state__change="")
+    classes["courses_with_ors"] = Q(fit_state__outcome_count__gte=1)
+    return {f"fit_{cls}": Count("pk", filter=where) for cls, where in classes.items()}
 
 
-def sessions_rated(sessions, start=None, end=None) -> list[dict]:
-    """Sessions (a queryset of those from `start` to `end`, when given: a rating has its
-    session's date) by kind and attendance: how many, and how many have an outcome and an
-    alliance rating by the young person and an outcome rating by a parent. One query."""
-    start, end = start or datetime.date.min, end or datetime.date.max
-    inner = sessions.order_by().values("id", "kind", "attendance")
-    sessions_sql, params = inner.query.sql_with_params()
-    outcome = [i.code for i in instruments.of_kind("outcome")]
-    alliance = [i.code for i in instruments.of_kind("alliance")]
-    marks = ", ".join(["%s"] * len(outcome))
-    sql = SESSIONS_RATED.format(outcome=marks, alliance=", ".join(["%s"] * len(alliance)),
-                                sessions=sessions_sql, ratings=Rating._meta.db_table)
-    client, parent = Rating.Rater.CLIENT, Rating.Rater.PARENT
-    with connections[inner.db].cursor() as cursor:
-        cursor.execute(sql, [client, *outcome, client, *alliance, parent, *outcome, *params,
-                             start, end])
-        return [{"kind": kind, "attendance": attendance, "sessions": n, "with_outcome": o or 0,
-                 "with_alliance": a or 0, "with_parent_outcome": p or 0}
-                for kind, attendance, n, o, a, p in cursor.fetchall()]
+def stored_change_classes(values) -> dict:
+    """The counts of `change_class_counts` from the aggregates above."""
+    return {cls: values[f"fit_{cls}"] for cls in ("courses_with_ors", *CLASSES,
+                                                   "single_rating", "no_norm")}
 
 
-def rating_shares(rows) -> dict:
-    """Attended sessions of `sessions_rated` rows and how many of them were rated."""
-    attended = [row for row in rows if row["attendance"] == "attended"]
-    return {key: sum(row[key] for row in attended)
-            for key in ("sessions", "with_outcome", "with_alliance", "with_parent_outcome")}
+def stored_change_class_counts(courses) -> dict:
+    return stored_change_classes(courses.aggregate(**stored_change_class_aggregates()))
+
+
+def session_counts(sessions) -> list[dict]:
+    """Sessions by kind and attendance, as [{"kind", "attendance", "sessions"}]. One query,
+    read from the index on the session date alone (it carries kind and attendance)."""
+    rows = (sessions.order_by().values_list("kind", "attendance").annotate(n=Count("*"))
+            .values_list("kind", "attendance", "n"))
+    return [{"kind": kind, "attendance": attendance, "sessions": n}
+            for kind, attendance, n in rows]
+
+
+# The shares of attended sessions rated: (key, rater, kind of measure).
+RATED = (("with_outcome", Rating.Rater.CLIENT, "outcome"),
+         ("with_alliance", Rating.Rater.CLIENT, "alliance"),
+         ("with_parent_outcome", Rating.Rater.PARENT, "outcome"))
+
+
+def rated_session_shares(sessions, ratings, attended=None) -> dict:
+    """Attended sessions (`attended`, when the caller has counted them), and how many have
+    an outcome and an alliance rating by the young person and an outcome rating by a
+    parent. `ratings` are the ratings of exactly these sessions, given apart so that they
+    are counted from their own index (a rating has its session's course and date) instead
+    of being joined to the sessions one by one.
+
+    A session has at most one rating per measure and rater (rating_once_per_session), so
+    the ratings count the sessions: those of the sessions not attended (few) are taken
+    off, and a session rated with two measures of one kind (ORS and CORS) is counted once.
+    """
+    not_attended = sessions.exclude(attendance=Session.Attendance.ATTENDED).values("pk")
+    counts = Counter()
+    for rater, code, n, off in (
+            ratings.order_by().values_list("rater", "instrument")
+            .annotate(n=Count("*"), off=Count("session", filter=Q(session__in=not_attended)))
+            .values_list("rater", "instrument", "n", "off")):
+        counts[(rater, code)] = n - off
+    if attended is None:
+        attended = sessions.filter(attendance=Session.Attendance.ATTENDED).count()
+    shares = {"sessions": attended}
+    for key, rater, kind in RATED:
+        codes = [i.code for i in instruments.of_kind(kind) if counts[(rater, i.code)]]
+        shares[key] = sum(counts[(rater, code)] for code in codes)
+        if len(codes) > 1:
+            # Sessions with the most used measure, and those with only the others.
+            main = max(codes, key=lambda code: counts[(rater, code)])
+            others = (ratings.filter(rater=rater, instrument__in=set(codes) - {main},
+                                     session__attendance=Session.Attendance.ATTENDED)
+                      .exclude(Exists(Rating.objects.filter(
+                          session=OuterRef("session"), rater=rater, instrument=main))))
+            shares[key] = counts[(rater, main)] + others.values("session").distinct().count()
+    return shares
 
 
 def session_rating_shares(sessions) -> dict:
     """Attended sessions, and how many have an outcome and an alliance rating by the young
-    person, and an outcome rating by a parent. One query."""
-    return rating_shares(sessions_rated(sessions))
+    person, and an outcome rating by a parent."""
+    return rated_session_shares(sessions, Rating.objects.filter(session__in=sessions.values("pk")))
 
 
 def _ymd(day):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_noop
 
 from spor.lib.numbers import percent
 from spor.measures import stats
+from spor.measures.models import Rating
 from spor.programmes import figures
 from spor.reports import sections
 from spor.reports.suppression import Table, suppress
@@ -73,6 +74,15 @@ class Scope:
             sessions = sessions.filter(course__team=self.team)
         return sessions
 
+    def ratings(self):
+        """The ratings of `sessions()`: a rating has its session's course and date."""
+        ratings = Rating.objects.filter(date__gte=self.start, date__lte=self.end)
+        if self.services is not None:
+            ratings = ratings.filter(course__client__service__in=self.services)
+        if self.team is not None:
+            ratings = ratings.filter(course__team=self.team)
+        return ratings
+
     def previous(self):
         """The same dates as many whole years earlier as it takes not to overlap the
         period: the year before a year, 2009–2011 before 2012–2014."""
@@ -88,10 +98,13 @@ class Scope:
 
 
 def build(scope: Scope, threshold: int, national=None) -> dict:
-    values = sections.aggregate_courses(scope.courses())
+    values = sections.aggregate_courses(scope.courses(), {
+        **sections.course_aggregates(), **stats.stored_change_class_aggregates()})
     before = scope.previous()
-    previous = sections.aggregate_courses(scope.courses(*before))
-    session_rows = stats.sessions_rated(scope.sessions(), scope.start, scope.end)
+    # The period before is shown for its outcomes and anonymous contacts only.
+    previous = sections.aggregate_courses(scope.courses(*before), {
+        **sections.outcome_aggregates(), **sections.anonymous_count_aggregate()})
+    session_rows = stats.session_counts(scope.sessions())
     fmt = Formatter(threshold)
     outcome = sections.outcome_tables(values)
     report = {
@@ -109,7 +122,7 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "in_school": fmt.in_school(sections.in_school_table(values)),
         "sessions": {name: fmt.activity(table) for name, table
                      in sections.session_tables(session_rows).items()},
-        "fit": fit_section(scope, fmt, session_rows),
+        "fit": fit_section(scope, fmt, values, session_rows),
         "parent_courses": fmt.parent_courses(figures.parent_courses_in(
             scope.service, scope.start, scope.end)),
         "day_team": fmt.day_team(figures.day_team_in(scope.service, scope.start, scope.end)),
@@ -156,15 +169,16 @@ def key_figures(scope, before, report, previous, fmt) -> dict:
     }
 
 
-def fit_section(scope, fmt, session_rows):
+def fit_section(scope, fmt, values, session_rows):
     """Change classes of the year's courses with outcome ratings, and the share of the
     year's attended sessions that were rated (activity, not persons)."""
-    counts = stats.change_class_counts(scope.courses())
+    counts = stats.stored_change_classes(values)
     cells = {"courses_with_ors": counts["courses_with_ors"],
              **{name: counts[name] for name in FIT_CLASSES}}
     result = fmt.plain(Table(cells, sums={"courses_with_ors": FIT_CLASSES}),
                        total="courses_with_ors")
-    shares = stats.rating_shares(session_rows)
+    attended = sum(row["sessions"] for row in session_rows if row["attendance"] == "attended")
+    shares = stats.rated_session_shares(scope.sessions(), scope.ratings(), attended)
     result["sessions_rated"] = {
         "sessions": shares["sessions"],
         "with_ors_percent": percent(shares["with_outcome"], shares["sessions"]),

@@ -482,8 +482,11 @@ class Session(models.Model):
             models.UniqueConstraint(fields=["course", "ref"], condition=~Q(ref=""),
                                     name="session_ref_unique"),
         ]
-        # The yearly statistics pick a period's sessions by date alone.
-        indexes = [models.Index(fields=["course", "date"]), models.Index(fields=["date"])]
+        # The yearly statistics count a period's sessions by kind and attendance (and find
+        # those of a service through their course) from the index on the date alone.
+        indexes = [models.Index(fields=["course", "date"]),
+                   models.Index(fields=["date"], include=["attendance", "kind", "course", "id"],
+                                name="session_date")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {short(self.date)}"

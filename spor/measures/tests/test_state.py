@@ -15,7 +15,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from spor.accounts.models import Service, Team, User
 from spor.clients.models import Client
 from spor.lib.testing import Personas, make_user
-from spor.measures import expected, state
+from spor.measures import expected, state, stats
 from spor.measures.models import ExpectedCourse, FitState, Norm, Rating
 from spor.measures.tests.helpers import course_with, rate
 from spor.treatment.models import Course, Session
@@ -80,6 +80,11 @@ class RebuiltEqualsMaintainedTests(HypothesisTestCase):
             self.apply(service, client, courses, *operation)
         kept = snapshot()
         self.assertEqual(set(kept), {c.pk for c in courses})
+        # The yearly statistics read the change classes from the stored state: the same
+        # counts as the SQL over the ratings themselves.
+        ended = Course.objects.filter(end_date__isnull=False)
+        self.assertEqual(stats.stored_change_class_counts(ended),
+                         stats.change_class_counts(ended))
         call_command("fit_state", stdout=open("/dev/null", "w"))  # noqa: SIM115
         self.assertEqual(snapshot(), kept)
 

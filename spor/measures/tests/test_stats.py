@@ -147,10 +147,29 @@ class ChangeClassCountTests(PersonaTestCase):
         rate(course.sessions.order_by("date")[1], 18, rater="parent")
         Session.objects.create(course=course, date=datetime.date(2026, 2, 1),
                                attendance="cancelled")
-        with self.assertNumQueries(1):
+        # The ratings by measure, then the attended sessions.
+        with self.assertNumQueries(2):
             shares = stats.session_rating_shares(Session.objects.filter(course=course))
         self.assertEqual(shares, {"sessions": 3, "with_outcome": 2, "with_alliance": 2,
                                   "with_parent_outcome": 1})
+
+
+    def test_a_session_rated_with_two_outcome_measures_counts_once(self):
+        course = self.course([20, 22, None])
+        first, second, third = course.sessions.order_by("date")
+        rate(first, 21, instrument="CORS")
+        rate(third, 23, instrument="CORS")
+        rate(third, 30, instrument="SRS")
+        rate(second, 31, instrument="SRS")
+        second.attendance = "cancelled"  # keeps its ratings, which no longer count
+        second.save()
+        shares = stats.session_rating_shares(Session.objects.filter(course=course))
+        self.assertEqual(shares, {"sessions": 2, "with_outcome": 2, "with_alliance": 1,
+                                  "with_parent_outcome": 0})
+        classes = stats.change_class_counts(Course.objects.filter(pk=course.pk))
+        self.assertEqual(stats.stored_change_class_counts(Course.objects.filter(pk=course.pk)),
+                         classes)
+        self.assertEqual(classes["courses_with_ors"], 1)
 
 
 class SqlAgreesWithThePagesTests(Personas, HypothesisTestCase):
