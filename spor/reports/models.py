@@ -35,3 +35,18 @@ class NationalFigure(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.success_percent} %"
+
+
+class KeptReport(models.Model):
+    """A statistics page's report as built, kept until the data it covers changes
+    (spor.reports.kept). Figures only, suppressed as shown: never a name."""
+
+    service = models.ForeignKey("accounts.Service", models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, unique=True)  # the service and the filters
+    fingerprint = models.CharField(max_length=100, blank=True)
+    built_at = models.DateTimeField(null=True)
+    doc = models.JSONField(null=True)
+    compare = models.JSONField(null=True)
+
+    def __str__(self):
+        return f"{self.key[:12]} ({self.built_at})"

@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 
 from spor.accounts.decorators import staff_required
 from spor.accounts.models import User
+from spor.reports import kept
 from spor.reports import render as output
-from spor.reports.build import make_report
 from spor.reports.forms import NationalFigureForm, ReportForm
 from spor.reports.models import NationalFigure
 
@@ -28,9 +28,9 @@ def statistics(request):
     ctx = {"form": form, "formats": list(TYPES)}
     if form.is_valid():
         data = form.cleaned_data
-        doc = make_report(data["year"], service, data["team"], data["start"], data["end"])
-        compare = (make_report(data["compare"], service, data["team"])
-                   if data["compare"] else None)
+        built = kept.report(service, data["year"], data["team"], data["start"], data["end"],
+                            data["compare"])
+        doc, compare = built.doc, built.compare
         wanted = request.GET.get("format")
         if wanted in TYPES:
             response = _download(doc, compare, service.name, wanted)
@@ -41,6 +41,7 @@ def statistics(request):
                                     secure=request.is_secure())
             return response
         ctx.update(output.context(doc, service.name, compare))
+        ctx["built"] = built
         ctx["query"] = request.GET.urlencode()
     return render(request, "reports/statistics.html", ctx)
 

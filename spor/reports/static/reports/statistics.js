@@ -1,6 +1,7 @@
 // The PDF takes seconds to lay out: while it does, the page says so instead of looking
 // frozen. The download carries a token; the answer sets a cookie with it, and the message
-// goes when the cookie comes (or after two minutes at most).
+// goes when the cookie comes (or after two minutes at most), but is shown for three seconds
+// at least, so that a file that comes at once does not make it flicker unread.
 (function () {
   var status = document.getElementById("download-status");
   if (!status) return;
@@ -16,7 +17,8 @@
       var waited = 0;
       var timer = window.setInterval(function () {
         waited += 500;
-        if (document.cookie.indexOf("spor_download=" + token) !== -1 || waited > 120000) {
+        var come = document.cookie.indexOf("spor_download=" + token) !== -1;
+        if ((come && waited >= 3000) || waited > 120000) {
           window.clearInterval(timer);
           status.hidden = true;
           link.removeAttribute("aria-disabled");
