@@ -19,6 +19,7 @@ from spor.accounts.decorators import not_post, staff_required
 from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user, get_relative_for_user
+from spor.clients.models import Relative
 from spor.lib.phone import normalise_phone
 from spor.lib.ratelimit import over_limit
 from spor.measures.models import RatingInvite
@@ -128,6 +129,11 @@ def send_rating(request, session):
     elif not recipients and rater == "client":
         messages.error(request, _("The young person has not agreed to links by %(channel)s. "
                                   "Record it under contact first.") % {
+            "channel": Channel(channel).label})
+    elif not recipients and session.participants.filter(kind=Relative.Kind.PARENT).exists():
+        messages.error(request, _("None of the parents present at this session has agreed "
+                                  "to links by %(channel)s. Record it under the parent's "
+                                  "contact, or record who was present.") % {
             "channel": Channel(channel).label})
     elif not recipients:
         messages.error(request, _("No parent has agreed to links by %(channel)s. Record it "

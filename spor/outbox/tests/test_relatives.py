@@ -72,6 +72,14 @@ class ParentLinkTests(OutboxTestCase):
                             "Ingen forælder har sagt ja til links")
         self.assertFalse(Message.objects.exists())
 
+    def test_when_only_a_parent_absent_agreed_the_clinician_is_told_who_was_present(self):
+        agree(self.ida_mother, "email")
+        self.ida_session.participants.add(self.ida_father)
+        response = self.send_link("email", rater="parent")
+        self.assertContains(self.client.get(response["Location"]),
+                            "Ingen af forældrene, der var med til samtalen")
+        self.assertFalse(Message.objects.exists())
+
     def test_another_rater_is_never_sent_a_link(self):
         agree(self.ida_mother, "email")
         response = self.send_link("email", rater="other")
