@@ -75,13 +75,12 @@ class Scope:
         return sessions
 
     def ratings(self):
-        """The ratings of `sessions()`: a rating has its session's course and date."""
-        ratings = Rating.objects.filter(date__gte=self.start, date__lte=self.end)
-        if self.services is not None:
-            ratings = ratings.filter(course__client__service__in=self.services)
-        if self.team is not None:
-            ratings = ratings.filter(course__team=self.team)
-        return ratings
+        """The ratings of `sessions()`: a rating has its session's course and date. Every
+        service's are picked by their date; one service's through its sessions, not from
+        the whole country's by date."""
+        if self.services is not None or self.team is not None:
+            return Rating.objects.filter(session__in=self.sessions().values("pk"))
+        return Rating.objects.filter(date__gte=self.start, date__lte=self.end)
 
     def previous(self):
         """The same dates as many whole years earlier as it takes not to overlap the
