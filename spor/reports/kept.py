@@ -13,16 +13,19 @@ in the database so that every server process sees it:
   the same transaction), and today's date (follow-ups fall due, the year runs on). A
   change of parent courses, day team, outreach, teams or national figures, which have no
   such state, forgets every kept report when it is committed.
-- Only one process builds a report at a time: the row is locked while it is built. A
+- On PostgreSQL only one process builds a report at a time: the row is locked while it
+  is built. A
   request that finds an older build of it shows that one, with the time it was built and
   a note that newer figures are being counted; a request with none waits for the build.
+  SQLite would lock the whole database for it: there each request that finds no current
+  build makes one, outside a transaction.
 """
 
 import hashlib
 import json
 from pathlib import Path
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -70,6 +73,15 @@ def report(service, year, team=None, start=None, end=None, compare=None) -> Kept
     row = KeptReport.objects.filter(service=service, key=key).first()
     if row is not None and row.doc is not None and row.fingerprint == now:
         return Kept(row)
+    if not connection.features.has_select_for_update:
+        # SQLite: a transaction that writes holds the whole database, and everybody's
+        # saving would wait for the count. Built outside one; two at once only cost time.
+        doc, compared = _build(service, year, team, start, end, compare)
+        row, _new = KeptReport.objects.update_or_create(
+            service=service, key=key, defaults={"fingerprint": now, "doc": doc,
+                                                "compare": compared,
+                                                "built_at": timezone.now()})
+        return Kept(row)
     with transaction.atomic():
         locked = None
         if row is not None and row.doc is not None:
@@ -88,11 +100,15 @@ def report(service, year, team=None, start=None, end=None, compare=None) -> Kept
             if locked.doc is not None and locked.fingerprint == now:
                 return Kept(locked)
         locked.fingerprint = now  # taken before building: a change meanwhile is new
-        locked.doc = make_report(year, service, team, start, end)
-        locked.compare = make_report(compare, service, team) if compare else None
+        locked.doc, locked.compare = _build(service, year, team, start, end, compare)
         locked.built_at = timezone.now()
         locked.save()
         return Kept(locked)
+
+
+def _build(service, year, team, start, end, compare) -> tuple:
+    return (make_report(year, service, team, start, end),
+            make_report(compare, service, team) if compare else None)
 
 
 def forget(**kwargs) -> None:
