@@ -84,6 +84,18 @@ class CourseQuerySet(models.QuerySet):
             has_goals=Exists(Goal.objects.filter(course=OuterRef("pk"))),
         )
 
+    def followups_maybe_due(self, day: datetime.date):
+        """Ended courses that may have a follow-up due on `day` and not yet recorded: the
+        caseload reads these, not every ended course. A few days wider than
+        Course.followups_due, which decides (adding months to a month's last days moves
+        them back by up to 3 days)."""
+        maybe = Q()
+        for months in FollowUp.MONTHS:
+            fell_due = Q(end_date__lte=add_months(day, -months) + datetime.timedelta(days=3))
+            maybe |= fell_due & ~Exists(FollowUp.objects.filter(course=OuterRef("pk"),
+                                                                months=months))
+        return self.filter(maybe, end_date__isnull=False)
+
     def with_due(self, day: datetime.date, *names: str):
         """The overview counts and what is due on each course on `day`, one boolean per item
         (due_rules; only the items named, if any), for showing a page of courses;

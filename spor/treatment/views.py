@@ -12,7 +12,7 @@ from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
 from spor.clients.models import display_name_sql
-from spor.lib.dates import today
+from spor.lib.dates import add_months, today
 from spor.treatment.access import (
     get_course_for_user,
     get_followup_for_user,
@@ -54,7 +54,7 @@ def caseload(request):
     for course in shown:
         course.due = course.due_items(day)
     ended = Course.objects.visible_to(user).filter(
-        end_date__gte=day.replace(year=day.year - 2), end_date__isnull=False)
+        end_date__gte=add_months(day, -24)).followups_maybe_due(day)
     if scope != "team":
         ended = ended.filter(clinician=user)
     followups = [c for c in ended.select_related("client").prefetch_related("followups")

@@ -67,6 +67,30 @@ class CourseRuleTests(PersonaTestCase):
                                 use="stopped")
         self.assertEqual([due.months for due in course.followups_due()], [9])
 
+    def test_the_caseload_reads_exactly_the_ended_courses_with_a_follow_up_due(self):
+        # Every end date of two years, month ends among them, and one follow-up recorded on
+        # some: the SQL's ended courses that may be due hold every one that is.
+        ends = [datetime.date(2025, 1, 1) + datetime.timedelta(days=d) for d in range(0, 700, 3)]
+        for i, end in enumerate(ends):
+            course = Course.objects.create(client=self.ida, team=self.team_a, kind="individual",
+                                           start_date=datetime.date(2024, 12, 1), end_date=end)
+            if i % 4 == 0:
+                FollowUp.objects.create(course=course, months=3, use="stopped",
+                                        observed_on=end + datetime.timedelta(days=95))
+        ended = Course.objects.filter(end_date__isnull=False).prefetch_related("followups")
+        for day in (TODAY,
+                    datetime.date(2026, 2, 28), datetime.date(2026, 3, 31),
+                    datetime.date(2028, 2, 29)):
+            due = {c.pk for c in ended if c.followups_due(day)}
+            maybe = set(Course.objects.followups_maybe_due(day).values_list("pk", flat=True))
+            self.assertLessEqual(due, maybe, day)
+            self.assertLessEqual(len(maybe - due), len(ends) // 10, day)
+
+    @time_machine.travel(datetime.date(2028, 2, 29))
+    def test_the_caseload_opens_on_a_leap_day(self):
+        self.login(self.alice)
+        self.assertEqual(self.client.get(reverse("caseload")).status_code, 200)
+
     def test_the_caseload_shows_when_each_follow_up_fell_due_and_marks_it_overdue(self):
         Course.objects.filter(pk=self.ida_course.pk).update(end_date=datetime.date(2026, 2, 27))
         self.login(self.alice)
