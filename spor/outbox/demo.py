@@ -71,8 +71,12 @@ def populate(ctx):
                   last_error="SMS gateway answered 503")
         else:
             _mark(first, status=S.QUEUED, due_at=now)
-    # Answered: sent on the day of the session, opened, rated.
-    for session, _wanted in complete[:3]:
+    # Answered: sent on the day of the session, opened, rated. Each on a course of its own:
+    # the caseload shows each course's newest link.
+    used = {session.course_id for session, _wanted in missing[:4]}
+    complete = [(s, w) for s, w in complete if s.course_id not in used][:3]
+    used |= {session.course_id for session, _wanted in complete}
+    for session, _wanted in complete:
         client = session.course.client
         _agree(client, "sms", behandler, now - 60 * 24 * H)
         rating = (Rating.objects.filter(session=session, rater="client")
@@ -82,7 +86,7 @@ def populate(ctx):
                            behandler)
         _mark(message, status=S.SENT, sent_at=sent, opened_at=rating.created_at - H,
               attempts=1, secret="")
-    _parent(ctx, courses, behandler, now)
+    _parent(ctx, courses, behandler, now, used)
     _participant(ctx, now)
     MessageTemplate.objects.create(
         service=ctx.service, kind="link", language="da", subject="Besked fra {service}",
@@ -115,13 +119,14 @@ def _mark(message, **fields):
     Message.objects.filter(pk=message.pk).update(**fields)
 
 
-def _parent(ctx, courses, user, now):
+def _parent(ctx, courses, user, now, used):
     """A mother who rates and agreed to SMS: the link of a recent session she has not
     rated yet, opened, not answered."""
     rated = set(Rating.objects.filter(rater="parent", course__in=[c.pk for c in courses])
                 .values_list("course", flat=True))
-    # Courses where parents rate first; any with a mother on record if none does.
-    for course in sorted(courses, key=lambda c: c.pk not in rated):
+    # Courses without another link first, then where parents rate; any with a mother on
+    # record if none does.
+    for course in sorted(courses, key=lambda c: (c.pk in used, c.pk not in rated)):
         mother = Relative.objects.filter(client=course.client, kind="parent").exclude(
             phone="").order_by("name").first()
         if mother is None:
