@@ -7,12 +7,14 @@ in the database so that every server process sees it:
 - Its key is the service, the filters (year, team, period, compared year), the
   suppression threshold and the version of the counting code; a row also names its
   service, and is only ever read for that service.
-- Its fingerprint is what the figures are made from: the number of the service's courses
-  and the latest time any course's stored FIT state was worked out (every change of a
-  course, session, rating, young person, norm or service setting works it out again, in
-  the same transaction), and today's date (follow-ups fall due, the year runs on). A
-  change of parent courses, day team, outreach, teams or national figures, which have no
-  such state, forgets every kept report when it is committed.
+- Its fingerprint is what the figures are made from: a hash of every row the report
+  counts (the courses that ended in the period and in the one before it, their young
+  people and stored FIT states, the sessions of both periods and the ratings of the
+  period's sessions; for a compared year its rows too) and today's date (follow-ups fall
+  due). A change inside the period, or one that moves a row into it or out of it, is a
+  change; this year's sessions leave last year's report as it is. A change of parent
+  courses, day team, outreach, teams or national figures, which are counted elsewhere,
+  forgets every kept report when it is committed.
 - On PostgreSQL only one process builds a report at a time: the row is locked while it
   is built. A
   request that finds an older build of it shows that one, with the time it was built and
@@ -26,12 +28,13 @@ import json
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from spor.clients.models import Client
 from spor.lib.dates import today
 from spor.measures.models import FitState
-from spor.reports.build import make_report
+from spor.reports.build import Scope, make_report
 from spor.reports.models import KeptReport
 
 _HERE = Path(__file__).resolve().parent
@@ -57,19 +60,66 @@ def key_of(service, year, team=None, start=None, end=None, compare=None) -> str:
     return hashlib.sha256(json.dumps(filters).encode()).hexdigest()
 
 
-def fingerprint(service) -> str:
-    """What the service's figures are made from, as it stands now. One query."""
-    found = FitState.objects.filter(course__client__service=service).aggregate(
-        courses=Count("*"), latest=Max("computed_at"))
-    latest = found["latest"].isoformat() if found["latest"] else ""
-    return f"{found['courses']}:{latest}:{today().isoformat()}"
+def _scopes(service, year, team, start, end, compare) -> list:
+    """The scopes the report and its compared year count (build.make_report)."""
+    scopes = [Scope(year, [service], team, start, end)]
+    if compare:
+        scopes.append(Scope(compare, [service], team))
+    return scopes
+
+
+def _read_by(scope) -> list:
+    """The rows a report of `scope` counts (build.build), as querysets: the courses that
+    ended in the period and in the one before, their young people and stored FIT states,
+    the sessions of both periods, and the ratings of the period's sessions. Whole rows, so
+    that a change of any column of them is a change."""
+    found = []
+    for start, end in ((scope.start, scope.end), scope.previous()):
+        courses = scope.courses(start, end)
+        found += [courses, Client.objects.filter(pk__in=courses.values("client_id")),
+                  FitState.objects.filter(course__in=courses.values("pk")),
+                  scope.sessions(start, end)]
+    return [*found, scope.ratings()]
+
+
+def fingerprint(service, year, team=None, start=None, end=None, compare=None) -> str:
+    """What the report with these filters is made from, as it stands now: every row it
+    counts (`_read_by`) and today's date (follow-ups fall due). A change outside them, e.g.
+    this year's sessions for last year's report, leaves it as it is.
+
+    On PostgreSQL one query, from each row's id and the transaction that last wrote it
+    (`xmin`, new for every insert and update, whatever wrote it, signals or not), summed
+    as 64-bit hashes with the count of each set: the columns are not read. SQLite has no
+    such column: there each set's rows are read whole and hashed here."""
+    sets = [(rows.order_by(), rows.model._meta.db_table, rows.model._meta.pk.column)
+            for scope in _scopes(service, year, team, start, end, compare)
+            for rows in _read_by(scope)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            parts, params = [], []
+            for rows, table, pk in sets:
+                version = RawSQL(f"{table}.{pk}::text || ':' || {table}.xmin::text", ())  # noqa: S611 (names from the models)
+                inner, more = rows.annotate(v=version).values("v").query.sql_with_params()
+                parts.append(f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(v, 0)), 0) "  # noqa: S608 (SQL from the querysets)
+                             f"FROM ({inner}) d)")
+                params += more
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            found = cursor.fetchone()
+        else:
+            found = []
+            for rows, table, pk in sets:
+                inner, params = rows.values("pk").query.sql_with_params()
+                cursor.execute(f"SELECT * FROM {table} WHERE {pk} IN ({inner}) "  # noqa: S608 (names from the models)
+                               f"ORDER BY {pk}", params)
+                found.append(cursor.fetchall())
+    return hashlib.sha256(repr((today().isoformat(), list(found))).encode()).hexdigest()
 
 
 def report(service, year, team=None, start=None, end=None, compare=None) -> Kept:
     """The service's report (and the compared year's), from the kept build while the data
     it covers is unchanged, else built now by this request or the one already building."""
     key = key_of(service, year, team, start, end, compare)
-    now = fingerprint(service)
+    now = fingerprint(service, year, team, start, end, compare)
     row = KeptReport.objects.filter(service=service, key=key).first()
     if row is not None and row.doc is not None and row.fingerprint == now:
         return Kept(row)
@@ -96,7 +146,7 @@ def report(service, year, team=None, start=None, end=None, compare=None) -> Kept
             # None yet: wait for the one being built, if any.
             locked, _new = KeptReport.objects.select_for_update().get_or_create(
                 service=service, key=key)
-            now = fingerprint(service)
+            now = fingerprint(service, year, team, start, end, compare)
             if locked.doc is not None and locked.fingerprint == now:
                 return Kept(locked)
         locked.fingerprint = now  # taken before building: a change meanwhile is new

@@ -11,8 +11,10 @@ from django.test import TestCase
 from django.urls import reverse
 
 from spor.lib.testing import Personas, RaceTestCase, at_once, make_user
+from spor.measures.tests.helpers import course_with, rate
 from spor.programmes.models import OutreachContact
 from spor.reports import kept
+from spor.reports.build import make_report
 from spor.reports.models import KeptReport
 from spor.treatment.models import Course, Session
 
@@ -72,9 +74,9 @@ class KeptReportTests(Personas, TestCase):
     def test_a_session_or_rating_changed_is_a_change(self):
         course = self.end_course()
         self.client.get(URL, {"year": 2026})
-        before = kept.fingerprint(self.service)
+        before = kept.fingerprint(self.service, 2026)
         Session.objects.create(course=course, date=datetime.date(2026, 2, 3))
-        self.assertNotEqual(kept.fingerprint(self.service), before)
+        self.assertNotEqual(kept.fingerprint(self.service, 2026), before)
 
     def test_a_change_of_outreach_forgets_the_kept_reports(self):
         with self.captureOnCommitCallbacks(execute=True):
@@ -98,6 +100,140 @@ class KeptReportTests(Personas, TestCase):
             ["Andetsteds", "Helsingung", "Helsingung"])
         self.assertNotEqual(kept.key_of(self.service, 2026),
                             kept.key_of(self.other_service, 2026))
+
+
+def day(text):
+    return datetime.date.fromisoformat(text)
+
+
+class FingerprintTests(Personas, TestCase):
+    """A kept report of 2025 is kept exactly while the rows it counts stay as they are:
+    the courses ended in 2025 and 2024, their young people and FIT states, the sessions of
+    both years and the ratings of 2025's sessions. Each change is made, then the
+    fingerprint compared; where it is unchanged, the report built anew must be too."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # Ended in the period, rated; running since the period, rated in it and after it.
+        cls.ended = course_with(cls.ida, cls.team_a, [20, 25, 30], start=day("2025-03-03"),
+                                end=day("2025-06-30"))
+        cls.running = course_with(cls.dan, cls.team_a, [18, 22, 26], start=day("2025-12-08"))
+        cls.later = cls.running.sessions.get(date=day("2025-12-22"))
+        cls.later.date = day("2026-01-05")
+        cls.later.save()
+        # Ended in the period before (2024), and before that (2023).
+        cls.before = course_with(cls.anon, cls.team_a, [15, 16], start=day("2024-02-05"),
+                                 end=day("2024-05-01"))
+        cls.long_ago = course_with(cls.anon, cls.team_a, [15, 16], start=day("2023-02-06"),
+                                   end=day("2023-05-01"))
+        cls.other_team = course_with(cls.dan, cls.team_b, [10, 12], start=day("2025-04-07"),
+                                     end=day("2025-09-01"))
+
+    def check(self, change, *, changed, year=2025, **filters):
+        """Makes `change`; the fingerprint must change or not as said, and where it does
+        not, the report's figures must be the same as before."""
+        fingerprint = kept.fingerprint(self.service, year, **filters)
+        report = self.figures(year, **filters)
+        change()
+        if changed:
+            self.assertNotEqual(kept.fingerprint(self.service, year, **filters), fingerprint)
+        else:
+            self.assertEqual(kept.fingerprint(self.service, year, **filters), fingerprint)
+            self.assertEqual(self.figures(year, **filters), report)
+
+    def figures(self, year, team=None, start=None, end=None, compare=None):
+        """The report and the compared year's, counted now."""
+        return (make_report(year, self.service, team, start, end),
+                compare and make_report(compare, self.service, team))
+
+    def session(self, course, date, **fields):
+        return Session.objects.create(course=course, date=day(date), **fields)
+
+    def test_this_years_sessions_and_ratings_leave_last_years_report(self):
+        new = self.session(self.running, "2026-02-02")
+        self.check(lambda: rate(new, 30), changed=False)
+        # Unless the course ended in the period: its change class takes every rating.
+        self.check(lambda: rate(self.session(self.ended, "2026-01-12"), 12), changed=True)
+        self.check(lambda: Session.objects.filter(pk=new.pk).update(attendance="cancelled"),
+                   changed=False)
+        self.check(new.delete, changed=False)
+
+    def test_the_page_is_not_counted_again_for_a_change_after_its_period(self):
+        self.client.force_login(self.ali)
+        with Builds() as builds:
+            first = self.client.get(URL, {"year": 2025})
+            rate(self.session(self.running, "2026-02-02"), 30)
+            again = self.client.get(URL, {"year": 2025})
+            self.assertEqual(builds.count, 1)
+            self.session(self.running, "2025-12-29")
+            counted = self.client.get(URL, {"year": 2025})
+            self.assertEqual(builds.count, 2)
+        self.assertEqual(sessions_in(again), sessions_in(first))
+        self.assertEqual(sessions_in(counted), sessions_in(first) + 1)
+
+    def test_a_session_or_rating_in_the_period_is_a_change(self):
+        in_period = self.running.sessions.get(date=day("2025-12-08"))
+        self.check(lambda: self.session(self.running, "2025-12-29"), changed=True)
+        self.check(lambda: rate(self.running.sessions.get(date=day("2025-12-15")), 24,
+                                "SRS"), changed=True)
+        # Written without signals, as a bulk change: the rows themselves are hashed.
+        self.check(lambda: Session.objects.filter(pk=in_period.pk).update(
+            attendance="no_show"), changed=True)
+        self.check(lambda: in_period.ratings.update(total=None), changed=True)
+        self.check(lambda: in_period.ratings.all().delete(), changed=True)
+        self.check(in_period.delete, changed=True)
+        # The period before counts its attended sessions too.
+        self.check(lambda: self.session(self.running, "2024-06-03"), changed=True)
+
+    def test_a_session_moved_into_or_out_of_the_period_is_a_change(self):
+        def move(session, date):
+            session.date = day(date)
+            session.save()
+        self.check(lambda: move(self.later, "2025-12-22"), changed=True)
+        self.check(lambda: move(self.later, "2026-01-05"), changed=True)
+        self.check(lambda: move(self.later, "2026-01-12"), changed=False)
+
+    def test_a_course_moved_into_or_out_of_the_period_by_its_end_is_a_change(self):
+        def end(course, date):
+            course.end_date = date and day(date)
+            course.save()
+        self.check(lambda: end(self.running, "2025-12-31"), changed=True)
+        self.check(lambda: end(self.running, "2026-01-01"), changed=True)
+        self.check(lambda: end(self.running, "2026-01-02"), changed=False)
+        self.check(lambda: end(self.ended, None), changed=True)
+        self.check(lambda: end(self.long_ago, "2024-01-01"), changed=True)
+
+    def test_a_change_of_a_course_of_the_period_or_the_one_before_is_a_change(self):
+        self.check(lambda: Course.objects.filter(pk=self.ended.pk).update(outcome="reduced"),
+                   changed=True)
+        self.check(lambda: Course.objects.filter(pk=self.before.pk).update(outcome="stopped"),
+                   changed=True)
+        self.check(lambda: Course.objects.filter(pk=self.long_ago.pk).update(
+            outcome="stopped"), changed=False)
+        self.check(self.before.delete, changed=True)
+        self.check(self.ended.delete, changed=True)
+
+    def test_the_young_persons_birth_date_is_a_change(self):
+        def born(date):
+            self.ida.birth_date = day(date)
+            self.ida.save()
+        self.check(lambda: born("2007-12-01"), changed=True)
+
+    def test_a_teams_report_follows_the_rows_of_its_team(self):
+        team = {"team": self.team_a}
+        self.check(lambda: self.session(self.other_team, "2025-05-05"), changed=False, **team)
+        self.check(lambda: Course.objects.filter(pk=self.other_team.pk).update(
+            team=self.team_a), changed=True, **team)
+        self.check(lambda: self.session(self.other_team, "2025-05-12"), changed=True, **team)
+
+    def test_a_period_and_a_compared_year_are_covered_exactly(self):
+        period = {"start": day("2025-01-01"), "end": day("2025-11-30")}
+        self.check(lambda: self.session(self.running, "2025-12-29"), changed=False, **period)
+        self.check(lambda: self.session(self.ended, "2025-06-02"), changed=True, **period)
+        self.check(lambda: self.session(self.long_ago, "2023-04-03"), changed=False)
+        self.check(lambda: self.session(self.long_ago, "2023-04-10"), changed=True,
+                   compare=2023)
 
 
 class ConcurrentBuildTests(RaceTestCase):
