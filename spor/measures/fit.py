@@ -10,12 +10,14 @@ import dataclasses
 import statistics
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from spor.measures.trajectory import Band, Trajectory
+if TYPE_CHECKING:  # numpy is loaded only where an expected course is worked with
+    from spor.measures.trajectory import Band, Trajectory
 
 # The off-track rule's limits, in points (chosen on simulated services where it is known
 # who does not respond: bench/fit_expected.py, docs/fit.md). From the second rating after
@@ -114,8 +116,10 @@ def zigzags(values: Sequence, count=4, size=6) -> bool:
 
 # Expected course -----------------------------------------------------------------------
 
-def model_from(kind: str, params: dict) -> Trajectory:
+def model_from(kind: str, params: dict) -> "Trajectory":
     """The expected course of a stored row: learned or from a file, one model form."""
+    from spor.measures.trajectory import Trajectory
+
     return Trajectory(params)
 
 
@@ -149,7 +153,7 @@ class Alarm:
         return SEVERITY.index(self.kind)
 
 
-def off_track(outcome: Sequence[tuple[int, float]], band: Band | None, rci) -> bool:
+def off_track(outcome: Sequence[tuple[int, float]], band: "Band | None", rci) -> bool:
     """The decision rule (limits above): one rating after the intake raises the alarm only
     when it is a clear fall below the intake and the expected median; from the second on,
     when the young person has on average gained little since the intake, the latest total
@@ -179,7 +183,7 @@ def severity(alarms: Sequence[Alarm]) -> int:
     return min((a.rank for a in alarms), default=len(SEVERITY))
 
 
-def outcome_alarms(outcome: Sequence[tuple[int, float]], band: Band | None, rci,
+def outcome_alarms(outcome: Sequence[tuple[int, float]], band: "Band | None", rci,
                    no_change_session: int) -> list[Alarm]:
     """Alarms from the young person's own outcome totals as (session number, total),
     sessions numbered among the sessions the young person attended, the first being the

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spor.measures import fit, instruments
-from spor.measures.fit import Band, ChangeClass
+from spor.measures.fit import ChangeClass
+from spor.measures.trajectory import Band
 
 FOUR_LINE = [instruments.get(code) for code in ("ORS", "CORS", "SRS", "CSRS", "GSRS")]
 line = st.integers(0, 100).map(lambda t: t / 10)  # 0.0 … 10.0 in tenths
