@@ -24,6 +24,7 @@ class RatingsFile(c.CsvFile):
     model, kind = Rating, "rating"
     parent = ("session_ref", "session", ("course_id", "date", "attendance"))
     stored = ("answers",)
+    course_of = "course_id"
 
     def key_of(self, values):
         return "|".join((values.get(k) or "").strip()
@@ -42,15 +43,24 @@ class RatingsFile(c.CsvFile):
                                         "measure and rater")
 
     def parse(self, r):
+        """The measure, the rater and the four lines' text: the lines are checked once, by
+        the measure's own rules, in `checked`."""
         code = r.choice("instrument", CODES, required=True)
         rater = r.choice("rater", Rating.Rater, required=True)
-        numbers = [r.number(item, 0, 10, places=1, required=True) for item in ITEMS]
-        return code, rater, numbers
+        texts = [(r.values.get(item) or "").strip() for item in ITEMS]
+        if code is None:  # no measure to check the lines by: the marks given, by its rule
+            for item, text in zip(ITEMS, texts, strict=True):
+                try:
+                    if text:
+                        instruments.mark(text)
+                except ValidationError as e:
+                    r.problem(item, e.messages[0])
+        return code, rater, texts
 
-    def checked(self, code, numbers, attendance):
+    def checked(self, code, texts, attendance):
         """(answers, total) by the model's rules, with problems named by column."""
         scales = instruments.get(code).scales
-        answers = {s.code: float(n) for s, n in zip(scales, numbers, strict=True)}
+        answers = dict(zip((s.code for s in scales), texts, strict=True))
         try:
             return checked_rating(code, answers, attendance)
         except ValidationError as e:
@@ -60,15 +70,15 @@ class RatingsFile(c.CsvFile):
                 from None
 
     def new(self, ctx, r, session, pk=None):
-        code, rater, numbers = self.parse(r)
+        code, rater, texts = self.parse(r)
+        if code is not None:
+            try:
+                answers, total = self.checked(code, texts, session["attendance"])
+            except ValidationError as e:
+                for column, messages in e.message_dict.items():
+                    for message in messages:
+                        r.problem(column, message)
         if r.problems:
-            return None
-        try:
-            answers, total = self.checked(code, numbers, session["attendance"])
-        except ValidationError as e:
-            for column, messages in e.message_dict.items():
-                for message in messages:
-                    r.problem(column, message)
             return None
         return {"session_id": session["pk"], "course_id": session["course_id"],
                 "date": session["date"], "instrument": code, "rater": rater,
@@ -78,9 +88,9 @@ class RatingsFile(c.CsvFile):
         r = c.Row(ctx, values)
         session = r.refer("session_ref", "session", lambda ref: Session.objects.filter(
             course__client__service=ctx.service, ref=ref).first())
-        code, rater, numbers = self.parse(r)
+        code, rater, texts = self.parse(r)
         r.check()
-        answers, _total = self.checked(code, numbers, session.attendance)
+        answers, _total = self.checked(code, texts, session.attendance)
         rating = Rating.objects.filter(session=session, instrument=code, rater=rater).first()
         if rating is not None and rating.answers == answers:
             return "unchanged"

@@ -48,19 +48,29 @@ class Scale:
                 raise ValidationError({self.code: _("a mark on the line is required")})
             return None
         try:
-            number = decimal.Decimal(str(value))
-        except decimal.InvalidOperation:
-            raise ValidationError({self.code: _("%(value)r is not a number") % {"value": value}}) \
-                from None
-        if not number.is_finite() or not 0 <= number <= 10:
-            raise ValidationError({self.code: _("must be between 0 and 10")})
-        if number != number.quantize(decimal.Decimal("0.1")):
-            raise ValidationError({self.code: _("at most one decimal")})
-        return float(number)
+            return mark(value if isinstance(value, str) else str(value))
+        except ValidationError as e:
+            raise ValidationError({self.code: e.messages}) from None
 
     def form_field(self):
         return forms.DecimalField(label=str(self.label), min_value=0, max_value=10,
                                   decimal_places=1, required=self.required)
+
+
+@functools.lru_cache(maxsize=4096)
+def mark(text: str) -> float:
+    """A mark on a line, 0–10 with at most one decimal, from its text. Forms, the API and
+    the import all give text, and the same few hundred marks come again and again: each
+    is worked out once (a refused one raises every time, and is not kept)."""
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise ValidationError(_("%(value)r is not a number") % {"value": text}) from None
+    if not number.is_finite() or not 0 <= number <= 10:
+        raise ValidationError(_("must be between 0 and 10"))
+    if number != number.quantize(decimal.Decimal("0.1")):
+        raise ValidationError(_("at most one decimal"))
+    return float(number)
 
 
 @dataclasses.dataclass(frozen=True)
