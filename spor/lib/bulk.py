@@ -5,6 +5,8 @@ the app's uploads and the import that is most of the time. Rules are checked bef
 the model's own rule functions (see Client, Course, Session, Rating); this only writes.
 """
 
+import json
+
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
@@ -100,7 +102,8 @@ def _prep(field, wrapper):
     if kind in AS_IS:
         return None
     if kind == "UUIDField" and not wrapper.features.has_native_uuid_field:
-        return lambda value: value.hex
+        # A key read back from the database (csvimport.RefMap) is already its hex.
+        return lambda value: value if isinstance(value, str) else value.hex
     if kind == "DateField":
         return lambda value: value.isoformat()
     return lambda value: field.get_db_prep_save(value, wrapper)
@@ -115,3 +118,29 @@ def analyze(model) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def reader(model, fields) -> tuple:
+    """(SQL, read) to read stored rows back without the ORM's conversion of every value:
+    the SQL selects the primary key and `fields` (attnames) of the rows whose keys fill its
+    `%s`; read(row) gives {field: value}. Keys (the primary key and foreign keys) stay as
+    the database stores them; dates, JSON and booleans come as Python's."""
+    meta = model._meta
+    columns = [meta.pk.column] + [meta.get_field(f).column for f in fields]
+    sql = (f"SELECT {', '.join(connection.ops.quote_name(c) for c in columns)} "  # noqa: S608
+           f"FROM {connection.ops.quote_name(meta.db_table)} "
+           f"WHERE {connection.ops.quote_name(meta.pk.column)} IN (%s)")
+    loads = [_load(meta.get_field(f)) for f in fields]
+    pairs = list(zip(fields, loads, strict=True))
+
+    def read(row):
+        return {f: value if load is None or value is None else load(value)
+                for (f, load), value in zip(pairs, row[1:], strict=True)}
+    return sql, read
+
+
+def _load(field):
+    """The conversion of a stored value to Python's that the driver leaves to Django: JSON
+    (read as text on both databases). Dates and booleans the drivers convert themselves
+    (on SQLite by the converters Django registers for the declared column types)."""
+    return json.loads if field.get_internal_type() == "JSONField" else None

@@ -99,16 +99,13 @@ class ImportContext:
     # The keys of the files written in bulk, stored and imported (see RefMap).
     keys: "RefMap | None" = None
     kinds: dict = dataclasses.field(default_factory=dict)  # the bulk files, by kind
+    # The courses that rows written in bulk (which send no signals) belong to: their
+    # derived state is worked out again after the import (see CsvFile.course_of).
+    courses: set = dataclasses.field(default_factory=set)
     today: datetime.date = dataclasses.field(default_factory=dates.today)
 
     def problem(self, file, line, column, message):
         self.problems.append(f"{file}:{line}: {column}: {message}")
-
-    @property
-    def changed(self) -> bool:
-        """Whether any row was created or updated (not only found unchanged)."""
-        return any(n for counts in self.counts.values()
-                   for outcome, n in counts.items() if outcome != "unchanged")
 
 
 class CsvFile:
@@ -129,6 +126,7 @@ class CsvFile:
     # The file this one refers to: (column, kind, the parent's fields `new()` needs).
     parent: tuple | None = None
     stored: tuple[str, ...] = ()  # fields compared with the stored row: equal is "unchanged"
+    course_of = ""  # the field of a new row that names its course, if it belongs to one
 
     def row(self, ctx: ImportContext, values: dict) -> str:
         """Validate and write one row; return "created", "updated" or "unchanged".
@@ -483,6 +481,11 @@ def _in_bulk(ctx, handler, rows) -> None:
     """
     keys = ctx.keys
     parent_column = handler.parent[0] if handler.parent else None
+    # Keys as the database stores them, like those read back (RefMap): none is converted.
+    pk_field = handler.model._meta.pk
+
+    def new_pk():
+        return pk_field.get_db_prep_value(pk_field.get_default(), connection)
     for batch in batches(rows, keys.batch):
         own = keys.find(handler, [handler.key_of(values) for _line, values in batch])
         stored = keys.values(handler.model, [pk for pk, first in own.values()
@@ -518,10 +521,12 @@ def _in_bulk(ctx, handler, rows) -> None:
                 _report(ctx, handler, line, Problems(r.problems))
                 pk = None
             elif pk is None:
-                fields.setdefault("id", handler.model._meta.pk.get_default())
+                fields.setdefault("id", new_pk())
                 new.append(fields)
                 pk = fields["id"]
                 ctx.counts[handler.name]["created"] += 1
+                if handler.course_of:
+                    ctx.courses.add(fields[handler.course_of])
             elif all(stored[pk][f] == fields[f] for f in handler.stored):
                 ctx.counts[handler.name]["unchanged"] += 1
             elif _row(ctx, handler, line, values) is None:
@@ -568,13 +573,11 @@ class RefMap:
         keys = list({k for k in keys if k})
         if not keys:
             return {}
-        to_python = handler.model._meta.pk.to_python
         with connection.cursor() as cursor:
             marks = ", ".join(["%s"] * len(keys))
             cursor.execute(f"SELECT ref, pk, line FROM {self.table(handler)} "  # noqa: S608
                            f"WHERE ref IN ({marks})", keys)
-            return {key: (None if pk is None else to_python(pk), line)
-                    for key, pk, line in cursor.fetchall()}
+            return {key: (pk, line) for key, pk, line in cursor.fetchall()}
 
     def broken(self, kind, key) -> bool:
         handler = self.ctx.kinds.get(kind)
@@ -585,25 +588,25 @@ class RefMap:
 
     @staticmethod
     def values(model, pks, fields) -> dict:
-        """{pk: {field: value}} of stored rows."""
+        """{pk: {field: value}} of stored rows, read as the driver gives them (see
+        bulk.reader): keys as the database stores them, the other values as Python's."""
         if not pks:
             return {}
-        return {row["pk"]: row for row in model.objects.filter(pk__in=pks)
-                .order_by().values("pk", *fields)}
+        sql, read = bulk.reader(model, fields)
+        with connection.cursor() as cursor:
+            cursor.execute(sql % ", ".join(["%s"] * len(pks)), pks)
+            return {row[0]: {"pk": row[0], **read(row)} for row in cursor.fetchall()}
 
     def add(self, handler, rows) -> None:
         """Note (key, pk, line) of the rows just imported."""
         rows = [(key, pk, line) for key, pk, line in rows if key]
         if not rows:
             return
-        prep = handler.model._meta.pk.get_db_prep_value
         table = self.table(handler)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {table} (ref, pk, line) VALUES (%s, %s, %s) "  # noqa: S608
-                "ON CONFLICT (ref) DO UPDATE SET pk = excluded.pk, line = excluded.line",
-                [(key, None if pk is None else prep(pk, connection), line)
-                 for key, pk, line in rows])
+                "ON CONFLICT (ref) DO UPDATE SET pk = excluded.pk, line = excluded.line", rows)
 
     def drop(self) -> None:
         with connection.cursor() as cursor:

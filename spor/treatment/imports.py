@@ -21,6 +21,7 @@ class CoursesFile(c.CsvFile):
     stored = ("client_id", "kind", "start_date", "end_date", "referral", "main_substance",
               "outcome", "occupation_at_end")
     column_of = {"occupation_at_end": "in_school_at_end", "client": "client_ref"}
+    course_of = "id"
 
     def existing(self, service):
         return (Course.objects.filter(client__service=service).exclude(ref="")
@@ -75,6 +76,7 @@ class SessionsFile(c.CsvFile):
     model, kind = Session, "session"
     parent = ("course_ref", "course", ("request_date", "start_date", "end_date"))
     stored = ("course_id", "date", "kind", "duration_min", "attendance")
+    course_of = "course_id"
 
     def existing(self, service):
         return (Session.objects.filter(course__client__service=service).exclude(ref="")

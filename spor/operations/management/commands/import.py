@@ -31,11 +31,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         files = [import_string(path)() for path in FILES]
         with translation.override("en"):
-            # Rows written in bulk send no signals: the stored FIT state is refreshed here,
-            # unless every row was found unchanged (then the state is as it was).
-            ctx = run_import(folder, files, lambda: self.service(service),
-                             after=lambda ctx: ctx.changed
-                             and state.refresh_services([ctx.service.pk]))
+            ctx = run_import(folder, files, lambda: self.service(service), after=refresh)
         if ctx.problems:
             for problem in ctx.problems:
                 self.stderr.write(problem)
@@ -59,3 +55,12 @@ class Command(BaseCommand):
             raise CommandError("This installation has several services: choose one with "
                                "--service NAME.")
         return services[0] if services else Service.only()
+
+
+def refresh(ctx) -> None:
+    """Work out the stored FIT state of the courses that rows written in bulk belong to:
+    those rows send no signals. A row that changes a stored one is saved as a model, and
+    its signals have refreshed its course already; an unchanged row changes nothing."""
+    courses = sorted(ctx.courses)
+    for start in range(0, len(courses), state.CHUNK):
+        state.refresh(courses[start:start + state.CHUNK])
