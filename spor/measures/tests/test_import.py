@@ -26,9 +26,9 @@ RATINGS = ("session_ref,instrument,rater,item1,item2,item3,item4\n"
 
 
 class RatingsImportTests(TestCase):
-    def run_import(self, ratings):
+    def run_import(self, ratings, courses=COURSES):
         folder = Path(tempfile.mkdtemp())
-        for name, text in {"clients.csv": CLIENTS, "courses.csv": COURSES,
+        for name, text in {"clients.csv": CLIENTS, "courses.csv": courses,
                            "sessions.csv": SESSIONS, "ratings.csv": ratings}.items():
             (folder / name).write_text(text, encoding="utf-8")
         out, err = io.StringIO(), io.StringIO()
@@ -65,6 +65,18 @@ class RatingsImportTests(TestCase):
         again = FitState.objects.get(course__ref="k1")
         self.assertEqual(again.outcome_latest, Decimal("30.5"))
         self.assertGreater(again.computed_at, state.computed_at)
+
+    def test_a_new_row_refreshes_the_state_of_its_own_course_only(self):
+        courses = COURSES + "k2,c1,individual,2015-01-01,\n"
+        self.run_import(RATINGS, courses=courses)
+        before = {s.course.ref: s for s in FitState.objects.select_related("course")}
+        self.assertEqual(set(before), {"k1", "k2"})
+        ok, out = self.run_import(RATINGS + "s2,SRS,client,9,9,9,9\n", courses=courses)
+        self.assertIn("ratings.csv: 1 created, 4 unchanged", out)
+        after = {s.course.ref: s for s in FitState.objects.select_related("course")}
+        self.assertEqual(after["k2"].computed_at, before["k2"].computed_at)
+        self.assertGreater(after["k1"].computed_at, before["k1"].computed_at)
+        self.assertEqual(after["k1"].alliance_latest, Decimal("36.0"))
 
     def test_a_number_refused_once_is_refused_again(self):
         bad = RATINGS.replace("s1,ORS,client,4.5,5,6.2,3", "s1,ORS,client,4.55,5,6.2,3")
