@@ -201,7 +201,19 @@ def _pie_of(title, table, keys, total="n"):
                       table[total] - sum(count for _l, count in shown)))
     if not shown:
         return ""
-    return charts.pie(title, [lbl for lbl, _c in shown], [c for _l, c in shown])
+    return _drawn(charts.pie, title, [lbl for lbl, _c in shown], [c for _l, c in shown])
+
+
+def _drawn(draw, title, labels, values, **options):
+    """A chart of the report's figures, drawn once for each change of them and shared by
+    the page and the PDF (charts.cached): it shows suppressed counts only, the same for
+    whoever asks."""
+    from spor.lib import charts
+
+    title, labels = str(title), [str(text) for text in labels]
+    return charts.cached(f"statistics-{draw.__name__}", "report",
+                         (title, labels, values, options),
+                         lambda: draw(title, labels, values, **options))
 
 
 def chart_svgs(doc):
@@ -220,8 +232,8 @@ def chart_svgs(doc):
     for group in ("anonymous", "enrolled"):
         table = doc["age_distribution"][group]
         counts = [table[k] for k in doc["age_bands"]]
-        result[f"age_{group}"] = charts.bars(
-            f"{TITLES['age_distribution']}: {GROUPS[group]}",
+        result[f"age_{group}"] = _drawn(
+            charts.bars, f"{TITLES['age_distribution']}: {GROUPS[group]}",
             [label(k) for k in doc["age_bands"]], counts, total=age_totals(doc)[group])
     return result
 

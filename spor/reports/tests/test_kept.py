@@ -78,6 +78,24 @@ class KeptReportTests(Personas, TestCase):
         Session.objects.create(course=course, date=datetime.date(2026, 2, 3))
         self.assertNotEqual(kept.fingerprint(self.service, 2026), before)
 
+    def test_the_charts_of_a_kept_report_are_drawn_once(self):
+        from django.core.cache import caches
+
+        from spor.lib import charts
+        caches["charts"].clear()
+        self.end_course()
+        real, drawn = charts.to_svg, []
+        charts.to_svg = lambda *args, **kwargs: drawn.append(1) or real(*args, **kwargs)
+        try:
+            first = self.client.get(URL, {"year": 2026})
+            shown = len(drawn)
+            again = self.client.get(URL, {"year": 2026})
+        finally:
+            charts.to_svg = real
+        self.assertGreater(shown, 0)
+        self.assertEqual(len(drawn), shown)
+        self.assertEqual(again.context["charts"], first.context["charts"])
+
     def test_a_change_of_outreach_forgets_the_kept_reports(self):
         with self.captureOnCommitCallbacks(execute=True):
             self.client.get(URL, {"year": 2026})
