@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from spor.measures import instruments
 from spor.measures.fit import (
-    Band,
     ChangeClass,
     alliance_alarm,
     alliance_flags,
@@ -31,7 +30,7 @@ from spor.measures.fit import (
     zigzags,
 )
 from spor.measures.models import AllianceRule, ExpectedCourse, Norm, Rating
-from spor.measures.trajectory import NEAR
+from spor.measures.trajectory import NEAR, Band
 
 RATERS = [r.value for r in Rating.Rater]
 
