@@ -6,10 +6,10 @@ sessions where the plan changed. Below: the session ratings (SRS), flags marked.
 """
 
 import datetime
+import math
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from matplotlib.ticker import MultipleLocator
 
 from spor.lib import charts
 from spor.measures.fit import fmt
@@ -18,122 +18,113 @@ from spor.measures.models import Rating
 C = charts.COLOURS
 DENSE = 60  # ratings in a series above which points are not marked
 RATER_STYLE = {
-    Rating.Rater.CLIENT: {"color": charts.MEANING["young_person"], "linestyle": "-",
+    Rating.Rater.CLIENT: {"colour": charts.MEANING["young_person"], "dash": "solid",
                           "marker": "o"},
-    Rating.Rater.PARENT: {"color": charts.MEANING["parent"], "linestyle": "--", "marker": "s"},
-    Rating.Rater.OTHER: {"color": charts.MEANING["other"], "linestyle": ":", "marker": "^"},
+    Rating.Rater.PARENT: {"colour": charts.MEANING["parent"], "dash": "dashed", "marker": "s"},
+    Rating.Rater.OTHER: {"colour": charts.MEANING["other"], "dash": "dotted", "marker": "^"},
 }
+LEFT, RIGHT, TOP = 54, 11, 18  # margins in points: room for the axis, for the plan marks
+OUTCOME, ALLIANCE, GAP = 150, 62, 12  # heights of the two panels and between them
 
 
 def curve_svg(fit, width: float = 7.5) -> str:
-    """The course's curve as inline SVG, or "" when nothing has been rated. Drawn once for
-    each change of what it shows (charts.cached), for the page and the PDF alike."""
+    """The course's curve as inline SVG (`width` in inches), or "" when nothing has been
+    rated: drawn for each page or PDF that shows it, which costs about a millisecond."""
     if not fit.has_ratings:
         return ""
-    return charts.cached("curve", fit.course.pk, shown(fit, width), lambda: _draw(fit, width))
-
-
-def shown(fit, width) -> tuple:
-    """Everything the curve shows, as plain values: the cache key of the drawn chart.
-    A new element drawn by `_draw` from the fit must be added here."""
-    def points(series):
-        return [(rater, [(p.number, p.date, p.total, tuple(p.flags)) for p in found])
-                for rater, found in series.items()]
-
-    return (width, fit.course.kind, [(s.number, s.date, s.plan_note) for s in fit.sessions],
-            points(fit.outcome), points(fit.alliance), fit.cutoffs,
-            [(s.date, b) for s, b in fit.band], str(fit.band_note))
-
-
-def _draw(fit, width):
     show_alliance = any(fit.alliance.values())
-    rows, ratios = (2, [3, 1.3]) if show_alliance else (1, None)
-    height = 4.3 if show_alliance else 3.3
-    margins = (0.75, 0.15, 0.25, 1.1)  # room below for the dates, a year, the legend
-    with charts.figure(width, height, rows=rows, height_ratios=ratios,
-                       margins=margins) as (fig, axes):
-        top = axes[0]
-        _outcome(top, fit)
-        if show_alliance:
-            _alliance(axes[1], fit)
-            for session in fit.sessions:
-                if session.plan_note is not None:
-                    axes[1].axvline(session.date, color=C["warn"], linestyle=":", linewidth=1.2)
-        _dates(axes[-1], fit)
-        handles, labels = [], []
-        for ax in axes:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                if label not in labels:
-                    handles.append(handle)
-                    labels.append(label)
-        if handles:  # below the chart, where it hides no point
-            fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4),
-                       bbox_to_anchor=(0.5, 0.01))
-        return charts.to_svg(fig, title=_title(fit), desc=describe(fit))
+    chart = charts.Chart(width, 0)
+    days = [s.date.toordinal() for s in fit.sessions] or [
+        p.date.toordinal() for series in (fit.outcome, fit.alliance)
+        for points in series.values() for p in points]
+    low, high = min(days), max(days)
+    margin = (high - low) * 0.05 or 7  # one day alone gets a week either side
+    x = (low - margin, high + margin)
+    inner = chart.width - LEFT - RIGHT
+    axes = [chart.axes(LEFT, TOP, inner, OUTCOME, x, (0, 40))]
+    if show_alliance:
+        lowest = min([30.0, *(float(p.total) for points in fit.alliance.values()
+                              for p in points)])
+        axes.append(chart.axes(LEFT, TOP + OUTCOME + GAP, inner, ALLIANCE, x,
+                               (max(0, lowest - 4), 40.5)))
+    charts.date_axis(axes, datetime.date.fromordinal(math.ceil(x[0])),
+                     datetime.date.fromordinal(math.floor(x[1])))
+    keys = _outcome(axes[0], fit)
+    if show_alliance:
+        keys += _alliance(axes[1], fit)
+    for ax in axes:
+        ax.frame()
+    seen = set()
+    keys = [k for k in keys if not (k.label in seen or seen.add(k.label))]
+    below = axes[-1].bottom + 36  # the dates and a year above the legend
+    chart.height = chart.legend(keys, below) + 6
+    return chart.svg(title=_title(fit), desc=describe(fit))
 
 
-def _outcome(ax, fit):
-    dates = [s.date for s in fit.sessions]
+def _outcome(ax, fit) -> list:
+    """The outcome panel; returns its legend's keys."""
+    keys = []
+    ax.yticks([0, 10, 20, 30, 40])
+    ax.ylabel(_("Outcome (ORS)"), offset=32)
     if fit.band:
-        band_dates = [s.date for s, _b in fit.band]
-        ax.fill_between(band_dates, [b.low for _s, b in fit.band], [b.high for _s, b in fit.band],
-                        color=C["band"], linewidth=0, label=_("Expected course"))
-        ax.plot(band_dates, [b.mid for _s, b in fit.band], color=C["ok"], linewidth=0.8,
-                alpha=0.6)
-    cutoffs = [(d, float(c)) for d, c in fit.cutoffs if c is not None]
+        band_dates = [s.date.toordinal() for s, _b in fit.band]
+        ax.area(band_dates, [b.low for _s, b in fit.band], [b.high for _s, b in fit.band],
+                C["band"])
+        ax.line(band_dates, [b.mid for _s, b in fit.band], C["ok"], 0.8, opacity=0.6)
+        keys.append(charts.Key(_("Expected course"), C["band"], "patch"))
+    cutoffs = [(d.toordinal(), float(c)) for d, c in fit.cutoffs if c is not None]
     if cutoffs:
         if len({c for _d, c in cutoffs}) == 1:
-            ax.axhline(cutoffs[0][1], color=C["bad"], linestyle="--", linewidth=1,
-                       label=_("Clinical cutoff (%(value)s)") % {
-                           "value": formats.number_format(cutoffs[0][1], 0 if cutoffs[0][1]
-                                                          == int(cutoffs[0][1]) else 1)})
-        else:
-            ax.step([d for d, _c in cutoffs], [c for _d, c in cutoffs], where="post",
-                    color=C["bad"], linestyle="--", linewidth=1, label=_("Clinical cutoff"))
+            value = cutoffs[0][1]
+            ax.hline(value, C["bad"], dash="dashed")
+            label = _("Clinical cutoff (%(value)s)") % {
+                "value": formats.number_format(value, 0 if value == int(value) else 1)}
+        else:  # the cutoff changes where the young person has a birthday into another norm
+            steps = [cutoffs[0]]
+            for d, c in cutoffs[1:]:
+                steps += [(d, steps[-1][1]), (d, c)]
+            ax.line([d for d, _c in steps], [c for _d, c in steps], C["bad"], 1, "dashed")
+            label = _("Clinical cutoff")
+        keys.append(charts.Key(label, C["bad"], dash="dashed", width=1))
     for rater, points in fit.outcome.items():
-        style = dict(RATER_STYLE[rater])
-        if len(points) > DENSE:  # a long course reads as a line; markers would blur it
-            style["marker"] = None
-        ax.plot([p.date for p in points], [float(p.total) for p in points],
-                label=str(Rating.Rater(rater).label), linewidth=1.8, markersize=4, **style)
+        style = RATER_STYLE[rater]
+        marker = style["marker"] if len(points) <= DENSE else None  # a long course reads
+        ax.line([p.date.toordinal() for p in points],  # as a line; markers would blur it
+                [float(p.total) for p in points], style["colour"], 1.8, style["dash"], marker)
+        keys.append(charts.Key(str(Rating.Rater(rater).label), style["colour"],
+                               dash=style["dash"], marker=marker, width=1.8))
+    changes = [s.date.toordinal() for s in fit.sessions if s.plan_note is not None]
+    for day in changes:
+        ax.vline(day, C["warn"], 1.2, "dotted")
+        ax.chart.text(ax.px(day), ax.top, "▼", charts.SMALL, C["warn"], "middle", "bottom")
+    if changes:
+        keys.append(charts.Key(_("Plan changed"), C["warn"], dash="dotted", width=1.2))
+    return keys
+
+
+def _alliance(ax, fit) -> list:
+    """The session ratings' panel, under the outcome; returns its legend's keys."""
+    keys = []
+    ax.yticks(charts.ticks(ax.y0, 40.5, most=4))
+    ax.ylabel(_("SRS"), offset=32)
     for session in fit.sessions:
         if session.plan_note is not None:
-            ax.axvline(session.date, color=C["warn"], linestyle=":", linewidth=1.2)
-            ax.annotate("▼", (session.date, 40), color=C["warn"], ha="center", va="bottom",
-                        fontsize=8, annotation_clip=False)
-    if any(s.plan_note is not None for s in fit.sessions):
-        ax.plot([], [], color=C["warn"], linestyle=":", label=_("Plan changed"))
-    ax.set_ylim(0, 40)
-    ax.yaxis.set_major_locator(MultipleLocator(10))
-    ax.set_ylabel(_("Outcome (ORS)"))
-    charts.local_numbers(ax.yaxis)
-    if len(set(dates)) < 2 and dates:
-        ax.set_xlim(dates[0] - datetime.timedelta(days=7), dates[0] + datetime.timedelta(days=7))
-
-
-def _alliance(ax, fit):
-    lowest = 30.0
+            ax.vline(session.date.toordinal(), C["warn"], 1.2, "dotted")
+    flagged = []
     for rater, points in fit.alliance.items():
         style = RATER_STYLE[rater]
-        totals = [float(p.total) for p in points]
-        lowest = min([lowest, *totals])
-        ax.plot([p.date for p in points], totals, color=style["color"],
-                linestyle=style["linestyle"], linewidth=1.2,
-                marker="." if len(points) <= DENSE else None, markersize=5,
-                label=_("Session rating (SRS)") if rater == Rating.Rater.CLIENT else None)
-        flagged = [p for p in points if p.flags]
-        if flagged:
-            ax.plot([p.date for p in flagged], [float(p.total) for p in flagged], linestyle="",
-                    marker="X", markersize=8, color=C["bad"], label=_("Flag"))
-    ax.set_ylim(max(0, lowest - 4), 40.5)
-    ax.set_ylabel(_("SRS"))
-    charts.local_numbers(ax.yaxis)
-
-
-def _dates(ax, fit):
-    days = [s.date for s in fit.sessions]
-    if days:
-        charts.date_axis(ax.xaxis, min(days), max(days))
+        marker = "o" if len(points) <= DENSE else None
+        ax.line([p.date.toordinal() for p in points], [float(p.total) for p in points],
+                style["colour"], 1.2, style["dash"], marker, size=2.5)
+        if rater == Rating.Rater.CLIENT:
+            keys.append(charts.Key(_("Session rating (SRS)"), style["colour"],
+                                   dash=style["dash"], marker=marker, width=1.2, size=2.5))
+        flagged += [p for p in points if p.flags]
+    if flagged:
+        ax.markers([p.date.toordinal() for p in flagged], [float(p.total) for p in flagged],
+                   "X", C["bad"], 8)
+        keys.append(charts.Key(_("Flag"), C["bad"], "marker", marker="X", size=8))
+    return keys
 
 
 def _title(fit) -> str:
@@ -151,9 +142,10 @@ def describe(fit) -> str:
             "d1": formats.date_format(first.date, "SHORT_DATE_FORMAT"),
             "last": fmt(last.total), "n2": last.number,
             "d2": formats.date_format(last.date, "SHORT_DATE_FORMAT"), "count": len(points)})
-    cutoffs = sorted({fmt(c) for _d, c in fit.cutoffs if c is not None})
+    cutoffs = sorted({c for _d, c in fit.cutoffs if c is not None})
     if cutoffs:
-        parts.append(_("Clinical cutoff: %(values)s.") % {"values": ", ".join(cutoffs)})
+        parts.append(_("Clinical cutoff: %(values)s.") % {
+            "values": ", ".join(fmt(c) for c in cutoffs)})
     parts.append(fit.band_note)
     flagged = sum(1 for points in fit.alliance.values() for p in points if p.flags)
     rated = sum(len(points) for points in fit.alliance.values())

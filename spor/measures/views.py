@@ -430,10 +430,9 @@ def _section(title, rows, service):
     shown = [f for f in rows if f.uses_fit]
     hidden = [f.label for f in rows if not f.uses_fit]
     bars = [(f.label, [f.classes[c] for c in ChangeClass]) for f in shown if f.classified]
-    chart = charts.cached("fit-classes", service.pk, (str(title), bars), lambda: (
-        charts.stacked_shares(
-            _("Change over the ended courses: %(who)s") % {"who": title}, bars,
-            [str(c.label) for c in ChangeClass], CLASS_COLOURS))) if bars else ""
+    chart = charts.stacked_shares(
+        _("Change over the ended courses: %(who)s") % {"who": title}, bars,
+        [str(c.label) for c in ChangeClass], CLASS_COLOURS) if bars else ""
     parents = [f for f in shown if f.with_parent or f.parent_pairs]
     return title, shown, hidden, chart, parents
 

@@ -192,7 +192,7 @@ def to_xlsx(doc):
 def _pie_of(title, table, keys, total="n"):
     """A pie of the shown cells of a section ({"count": ..} cells or plain counts), with
     the hidden ones together as one slice."""
-    from spor.lib import charts  # matplotlib: loaded only by the formats that draw
+    from spor.lib import charts
 
     counts = {k: table[k]["count"] if isinstance(table[k], dict) else table[k] for k in keys}
     shown = [(label(k), count) for k, count in counts.items() if count]

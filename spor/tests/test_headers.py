@@ -136,6 +136,6 @@ class PolicyInTheBrowserTests(Personas, BrowserTestCase):
                 self.assertEqual(self.refused(path), [])
         # The chart keeps its colours: its white background is not drawn black.
         self.visit(reverse("fit_course", args=[self.ida_course.pk]))
-        background = self.page.locator("svg.chart path").first
+        background = self.page.locator("svg.chart rect").first
         self.assertEqual(background.evaluate("p => getComputedStyle(p).fill"),
                          "rgb(255, 255, 255)")

@@ -1,77 +1,71 @@
 """The young person's timeline: outcome ratings (ORS totals) above, use per week below, on
 one time axis, so that clinician and young person can look at both together.
 
-Drawn on the server with matplotlib through spor.lib.charts, like every chart of Spor, so that the
-page and a PDF show the same picture and nothing is loaded in the browser. `draw_use`
-and `draw_outcome` draw on any axes, so the same parts can join other charts.
+Drawn on the server through spor.lib.charts, like every chart of Spor, so that the page
+and a PDF show the same picture and nothing is loaded in the browser. `draw_use` and
+`draw_outcome` draw on any axes, so the same parts can join other charts.
 """
 
 import datetime
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from matplotlib.dates import date2num
 
 from spor.lib import charts
 
-MUTED, LINE = charts.COLOURS["muted"], charts.COLOURS["line"]
+MUTED = charts.COLOURS["muted"]
 # The same meaning as in the FIT curve: the young person's ORS in their colour, use in its.
 OWN, USE, ASKED = (charts.MEANING[k] for k in ("young_person", "use", "asked"))
+LEFT, RIGHT, TOP = 43, 11, 25  # margins in points: room for the axis, for the legend
+OUTCOME, DAYS, GAP = 80, 66, 12  # heights of the two panels and between them
 
 
-def timeline_svg(weeks, ratings=(), owner=None) -> str:
+def timeline_svg(weeks, ratings=()) -> str:
     """Use per week, with the outcome totals above it when there are any, as an inline
-    <svg>; "" when nothing was answered or rated in the period. Drawn once for each change
-    of the weeks and ratings (charts.cached); `owner` is the young person they are of."""
+    <svg>; "" when nothing was answered or rated in the period. Drawn for each page that
+    shows it, which costs about a millisecond."""
     if not any(w.known_days for w in weeks) and not ratings:
         return ""
     ratings = list(ratings)
-    return charts.cached("timeline", owner, (weeks, ratings), lambda: _draw(weeks, ratings))
-
-
-def _draw(weeks, ratings):
     first, last = weeks[0].start, weeks[-1].start + datetime.timedelta(days=7)
-    rows = 2 if ratings else 1
-    with charts.figure(width=7.5, height=1.9 + 1.6 * (rows - 1), rows=rows,
-                       height_ratios=[1.2, 1] if rows == 2 else None,
-                       margins=(0.6, 0.15, 0.35, 0.45)) as (fig, axes):
-        if ratings:
-            draw_outcome(axes[0], ratings)
-        draw_use(axes[-1], weeks)
-        axes[-1].set_xlim(date2num(first), date2num(last))
-        charts.date_axis(axes[-1].xaxis, first, last)
-        handles, labels = [], []
-        for ax in axes:
-            found = ax.get_legend_handles_labels()
-            handles += found[0]
-            labels += found[1]
-        fig.legend(handles, labels, loc="upper left", ncols=len(labels),
-                   bbox_to_anchor=(0.07, 1.0))
-        title = _("Outcome and use over time") if ratings else _("Use per week")
-        return charts.to_svg(fig, title, describe(weeks, ratings))
+    chart = charts.Chart(7.5, 0)
+    x, inner = (first.toordinal(), last.toordinal()), chart.width - LEFT - RIGHT
+    axes = []
+    if ratings:
+        axes.append(chart.axes(LEFT, TOP, inner, OUTCOME, x, (0, 40)))
+    axes.append(chart.axes(LEFT, TOP + (OUTCOME + GAP) * bool(ratings), inner, DAYS, x,
+                           (0, 7)))
+    charts.date_axis(axes, first, last)
+    keys = draw_outcome(axes[0], ratings) if ratings else []
+    keys += draw_use(axes[-1], weeks)
+    for ax in axes:
+        ax.frame()
+    chart.legend(keys, 4, columns=len(keys), left=LEFT)
+    chart.height = axes[-1].bottom + 36
+    title = _("Outcome and use over time") if ratings else _("Use per week")
+    return chart.svg(title, describe(weeks, ratings))
 
 
-def draw_use(ax, weeks) -> None:
-    """Days of use per week (0–7) as bars, in front of the days that were answered."""
-    starts = [date2num(w.start) for w in weeks]
-    ax.bar(starts, [w.known_days for w in weeks], width=6, align="edge", color=ASKED,
-           label=_("Days asked about"))
-    ax.bar(starts, [w.use_days for w in weeks], width=6, align="edge", color=USE,
-           label=_("Days of use"))
-    ax.set_ylim(0, 7)
-    ax.set_yticks([0, 7], ["0", "7"])
-    ax.set_ylabel(_("days a week"), color=MUTED)
+def draw_use(ax, weeks) -> list:
+    """Days of use per week (0–7) as bars, in front of the days that were answered;
+    returns the legend's keys."""
+    ax.yticks([0, 7], ["0", "7"], grid=False)
+    ax.ylabel(_("days a week"), MUTED, offset=22)
+    for week in weeks:
+        ax.bar(week.start.toordinal(), week.known_days, 6, ASKED)
+        ax.bar(week.start.toordinal(), week.use_days, 6, USE)
+    return [charts.Key(_("Days asked about"), ASKED, "patch"),
+            charts.Key(_("Days of use"), USE, "patch")]
 
 
-def draw_outcome(ax, ratings) -> None:
-    """The young person's outcome totals (0–40) by session date."""
-    ax.plot([date2num(r["date"]) for r in ratings], [r["total"] for r in ratings],
-            color=OWN, marker="o", markersize=3.5, linewidth=1.6,
-            label=_("Outcome (ORS)"))
-    ax.set_ylim(0, 40)
-    ax.set_yticks([0, 20, 40])
-    ax.set_ylabel("ORS", color=MUTED)
-    ax.grid(axis="y", color=LINE, linewidth=0.6)
+def draw_outcome(ax, ratings) -> list:
+    """The young person's outcome totals (0–40) by session date; returns the legend's
+    keys."""
+    ax.yticks([0, 20, 40])
+    ax.ylabel("ORS", MUTED, offset=22)
+    ax.line([r["date"].toordinal() for r in ratings], [float(r["total"]) for r in ratings],
+            OWN, 1.6, marker="o", size=3.5)
+    return [charts.Key(_("Outcome (ORS)"), OWN, marker="o", width=1.6, size=3.5)]
 
 
 def describe(weeks, ratings=()) -> str:

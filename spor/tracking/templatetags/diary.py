@@ -39,7 +39,7 @@ def use_panel(client):
     changes.sort(key=lambda c: c["course"].start_date, reverse=True)
     return {"client": client, "used": used, "known": known, "changes": changes,
             "any_amounts": any(c["amounts"] for c in changes),
-            "svg": chart.timeline_svg(weeks, ratings, client.pk),
+            "svg": chart.timeline_svg(weeks, ratings),
             "devices": list(client.devices.all())}
 
 
