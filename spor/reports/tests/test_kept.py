@@ -84,14 +84,14 @@ class KeptReportTests(Personas, TestCase):
         from spor.lib import charts
         caches["charts"].clear()
         self.end_course()
-        real, drawn = charts.to_svg, []
-        charts.to_svg = lambda *args, **kwargs: drawn.append(1) or real(*args, **kwargs)
+        real, drawn = charts.Chart.svg, []
+        charts.Chart.svg = lambda *args, **kwargs: drawn.append(1) or real(*args, **kwargs)
         try:
             first = self.client.get(URL, {"year": 2026})
             shown = len(drawn)
             again = self.client.get(URL, {"year": 2026})
         finally:
-            charts.to_svg = real
+            charts.Chart.svg = real
         self.assertGreater(shown, 0)
         self.assertEqual(len(drawn), shown)
         self.assertEqual(again.context["charts"], first.context["charts"])
