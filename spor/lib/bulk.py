@@ -120,23 +120,33 @@ def analyze(model) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def reader(model, fields) -> tuple:
-    """(SQL, read) to read stored rows back without the ORM's conversion of every value:
-    the SQL selects the primary key and `fields` (attnames) of the rows whose keys fill its
-    `%s`; read(row) gives {field: value}. Keys (the primary key and foreign keys) stay as
-    the database stores them; dates, JSON and booleans come as Python's."""
+def reader(model, fields, pks) -> tuple:
+    """(SQL, params, read) to read the stored rows with these primary keys without the
+    ORM's conversion of every value: the SQL selects the primary key and `fields`
+    (attnames); read(row) gives {field: value}. Keys (the primary key and foreign keys)
+    stay as the database stores them; dates, JSON and booleans come as Python's."""
     meta = model._meta
+    quote = connection.ops.quote_name
     columns = [meta.pk.column] + [meta.get_field(f).column for f in fields]
-    sql = (f"SELECT {', '.join(connection.ops.quote_name(c) for c in columns)} "  # noqa: S608
-           f"FROM {connection.ops.quote_name(meta.db_table)} "
-           f"WHERE {connection.ops.quote_name(meta.pk.column)} IN (%s)")
-    loads = [_load(meta.get_field(f)) for f in fields]
-    pairs = list(zip(fields, loads, strict=True))
+    where, params = among(quote(meta.pk.column), pks)
+    sql = (f"SELECT {', '.join(quote(c) for c in columns)} "  # noqa: S608 (names from the model)
+           f"FROM {quote(meta.db_table)} WHERE {where}")
+    pairs = [(f, _load(meta.get_field(f))) for f in fields]
 
     def read(row):
         return {f: value if load is None or value is None else load(value)
                 for (f, load), value in zip(pairs, row[1:], strict=True)}
-    return sql, read
+    return sql, params, read
+
+
+def among(column: str, values) -> tuple:
+    """(SQL, params) for `column` being one of `values` (a few thousand at most): one
+    array parameter on PostgreSQL, where the driver would otherwise work through a
+    placeholder for each value, a list of them on SQLite."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _load(field):

@@ -565,6 +565,8 @@ class RefMap:
                 # A key stored twice (made outside the import) keeps one of its rows.
                 cursor.execute(f"INSERT INTO {name} (ref, pk) SELECT * FROM ({sql}) AS stored "  # noqa: S608 (names from the models)
                                "WHERE true ON CONFLICT (ref) DO NOTHING", params)
+                if connection.vendor == "postgresql":  # nothing analyzes a temporary table
+                    cursor.execute(f"ANALYZE {name}")
             self.tables[kind] = name
         return self.tables[kind]
 
@@ -573,10 +575,10 @@ class RefMap:
         keys = list({k for k in keys if k})
         if not keys:
             return {}
+        where, params = bulk.among("ref", keys)
         with connection.cursor() as cursor:
-            marks = ", ".join(["%s"] * len(keys))
             cursor.execute(f"SELECT ref, pk, line FROM {self.table(handler)} "  # noqa: S608
-                           f"WHERE ref IN ({marks})", keys)
+                           f"WHERE {where}", params)
             return {key: (pk, line) for key, pk, line in cursor.fetchall()}
 
     def broken(self, kind, key) -> bool:
@@ -592,9 +594,9 @@ class RefMap:
         bulk.reader): keys as the database stores them, the other values as Python's."""
         if not pks:
             return {}
-        sql, read = bulk.reader(model, fields)
+        sql, params, read = bulk.reader(model, fields, pks)
         with connection.cursor() as cursor:
-            cursor.execute(sql % ", ".join(["%s"] * len(pks)), pks)
+            cursor.execute(sql, params)
             return {row[0]: {"pk": row[0], **read(row)} for row in cursor.fetchall()}
 
     def add(self, handler, rows) -> None:
@@ -603,10 +605,16 @@ class RefMap:
         if not rows:
             return
         table = self.table(handler)
+        upsert = "ON CONFLICT (ref) DO UPDATE SET pk = excluded.pk, line = excluded.line"
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} (ref, pk, line) VALUES (%s, %s, %s) "  # noqa: S608
-                "ON CONFLICT (ref) DO UPDATE SET pk = excluded.pk, line = excluded.line", rows)
+            if connection.vendor == "postgresql":  # one statement, not one for each row
+                pk_type = handler.model._meta.pk.db_type(connection)
+                cursor.execute(f"INSERT INTO {table} (ref, pk, line) SELECT * FROM "  # noqa: S608
+                               f"unnest(%s::varchar[], %s::{pk_type}[], %s::integer[]) {upsert}",
+                               [list(column) for column in zip(*rows, strict=True)])
+            else:
+                cursor.executemany(f"INSERT INTO {table} (ref, pk, line) "  # noqa: S608
+                                   f"VALUES (%s, %s, %s) {upsert}", rows)
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
