@@ -106,8 +106,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     })
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
-# Drawn charts (spor.lib.charts.cached) have a cache of their own, so that they never push
-# rate limits out.
+# Laid-out PDFs and the statistics' charts (spor.lib.charts.cached) have a cache of their
+# own, so that they never push rate limits out.
 CACHES = {
     alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}

@@ -199,7 +199,7 @@ class Chart:
 
 
 def _cross():
-    """A filled diagonal cross on the unit square, as matplotlib's "X" marker."""
+    """A filled diagonal cross filling the unit square: the mark of a flag."""
     arm = 0.28
     plus = [(arm, 1), (arm, arm), (1, arm), (1, -arm), (arm, -arm), (arm, -1), (-arm, -1),
             (-arm, -arm), (-1, -arm), (-1, arm), (-arm, arm), (-arm, 1)]
