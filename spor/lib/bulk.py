@@ -106,6 +106,8 @@ def _prep(field, wrapper):
         return lambda value: value if isinstance(value, str) else value.hex
     if kind == "DateField":
         return lambda value: value.isoformat()
+    if kind == "JSONField" and field.encoder is None:  # as the field would, without its steps
+        return json.dumps
     return lambda value: field.get_db_prep_save(value, wrapper)
 
 

@@ -483,9 +483,11 @@ def _in_bulk(ctx, handler, rows) -> None:
     parent_column = handler.parent[0] if handler.parent else None
     # Keys as the database stores them, like those read back (RefMap): none is converted.
     pk_field = handler.model._meta.pk
-
-    def new_pk():
-        return pk_field.get_db_prep_value(pk_field.get_default(), connection)
+    new_pk = pk_field.get_default
+    if pk_field.get_internal_type() == "UUIDField" and \
+            not connection.features.has_native_uuid_field:
+        def new_pk():
+            return pk_field.get_default().hex
     for batch in batches(rows, keys.batch):
         own = keys.find(handler, [handler.key_of(values) for _line, values in batch])
         stored = keys.values(handler.model, [pk for pk, first in own.values()
