@@ -201,25 +201,25 @@ def main():
         print(f"database: {connection.vendor}; scale {args.scale}: "
               + ", ".join(f"{n} {counts[n]:,}" for n in FILES)
               + f" ({rows:,} rows, {size:.0f} MB, made in {time.perf_counter() - began:.0f} s)")
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+              flush=True)
+        # Each step's line as soon as it is done: a national run takes hours.
         base = step("bare", "--folder", str(folder))
+        bare_seconds = sum(base["times"].values())
+        print(f"{'file':14} {'rows':>10} {'bare rows/s':>12}")
+        for name in FILES:
+            print(f"{name:14} {counts[name]:>10,} {counts[name] / base['times'][name]:>12,.0f}")
+        print(f"{'bare insert':24} {bare_seconds:8.1f} s {rows / bare_seconds:>10,.0f} rows/s  "
+              f"peak {base['peak_mb']:.0f} MB  (processor time {base['cpu']:.1f} s)", flush=True)
         service = f"Import bench {time.time():.0f}"
-        first = step("import", "--folder", str(folder), "--service", service)
-        again = step("import", "--folder", str(folder), "--service", service)
-    bare_seconds = sum(base["times"].values())
-    print(f"{'file':14} {'rows':>10} {'bare rows/s':>12}")
-    for name in FILES:
-        print(f"{name:14} {counts[name]:>10,} {counts[name] / base['times'][name]:>12,.0f}")
-    print(f"{'bare insert':24} {bare_seconds:8.1f} s {rows / bare_seconds:>10,.0f} rows/s  "
-          f"peak {base['peak_mb']:.0f} MB  (processor time {base['cpu']:.1f} s)")
-    for label, result in (("import, new rows", first), ("import again, unchanged", again)):
-        print(f"{label:24} {result['seconds']:8.1f} s {rows / result['seconds']:>10,.0f} rows/s  "
-              f"peak {result['peak_mb']:.0f} MB  {result['seconds'] / bare_seconds:5.1f}x bare  "
-              f"(processor time {result['cpu'] / base['cpu']:.1f}x)")
-    print("summary of the first import: " + "; ".join(first["summary"].splitlines()[:-1]))
-    print("summary of the second: " + "; ".join(again["summary"].splitlines()[:-1]))
+        for label in ("import, new rows", "import again, unchanged"):
+            result = step("import", "--folder", str(folder), "--service", service)
+            print(f"{label:24} {result['seconds']:8.1f} s "
+                  f"{rows / result['seconds']:>10,.0f} rows/s  peak {result['peak_mb']:.0f} MB  "
+                  f"{result['seconds'] / bare_seconds:5.1f}x bare  "
+                  f"(processor time {result['cpu'] / base['cpu']:.1f}x)")
+            print("  summary: " + "; ".join(result["summary"].splitlines()[:-1]), flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
-
 
 if __name__ == "__main__":
     main()
