@@ -363,14 +363,13 @@ def tables(doc, compare=None):
     with nothing in any group is `empty`."""
     other = {(s, g, i): (c, p, h) for s, g, i, c, p, h, _t in rows(compare)} if compare else {}
     ages = age_totals(doc)
+    by_section = {section: {} for section in SECTIONS}
+    for section, group, item, count, pct, hidden, text in rows(doc):
+        by_section[section].setdefault(group, []).append(
+            (item, count, pct, hidden, text,
+             *other.get((section, group, item), (None, None, False))))
     result = []
-    for section in SECTIONS:
-        groups = {}
-        for _s, group, item, count, pct, hidden, text in rows(doc):
-            if _s == section:
-                groups.setdefault(group, []).append(
-                    (item, count, pct, hidden, text,
-                     *other.get((section, group, item), (None, None, False))))
+    for section, groups in by_section.items():
         shaped, empty_groups = [], set()
         for group, items in groups.items():
             items = _with_shares(items, ages.get(group) if section == "age_distribution"
