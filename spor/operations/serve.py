@@ -66,11 +66,12 @@ class RequestLog(Logger):
 def sizes() -> tuple[int, int]:
     """Workers and threads: the settings, or one process per core of 8 threads each.
 
-    Measured with bench/load.py on 2 cores: 2 processes of 8 threads served the mix at 148
-    to 155 ms of processor time per request, 5 of 2 (gunicorn's 2 × cores + 1) at 198 to
-    213 and 3 of 8 at 199 to 201, with twice the throughput: each process keeps its own
-    drawn charts (without REDIS_URL), so more processes draw the same charts more often.
-    The threads let a request waiting on the database (a report) leave the others be."""
+    Measured with bench/load.py on 2 cores (PostgreSQL on the same machine, 25 users and
+    then without pauses), once charts became cheap to draw: 2 processes of 8 threads used
+    51 to 64 ms of processor per request of the mix, 3 of 4 used 57 to 78 and 4 of 2 used
+    61 to 65. More processes than cores compete for the same cores and each holds its own
+    connections and memory; the threads let a request waiting on the database (a report)
+    leave the others be."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return settings.SPOR_WORKERS or cores or 1, settings.SPOR_THREADS or 8
 
