@@ -64,9 +64,9 @@ def pairs(points) -> str:
 
 
 def text_width(text: str, size: float = SIZE) -> float:
-    """About how wide the text is in the charts' font (DejaVu Sans averages 0.6 em a
-    letter): enough to lay out legends, which are never measured by the browser."""
-    return len(text) * size * 0.6
+    """About how wide the text is in the charts' font (DejaVu Sans averages 0.62 em a
+    letter): enough to lay out legends and margins, which no browser measures for us."""
+    return len(text) * size * 0.62
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,15 +160,16 @@ class Chart:
             return top
         handle, gap, space, row = 20, 5, 14, 13
         widths = [handle + gap + text_width(k.label, SMALL) for k in keys]
-        room = self.width - 10 - (left or 10)
+        room = self.width - 10 - (left or 5)
         count = min(columns, len(keys))
         while count > 1 and sum(max(widths[c::count]) for c in range(count)) \
                 + space * (count - 1) > room:
             count -= 1
         cols = [max(widths[c::count]) for c in range(count)]
-        if left is None:
+        wide = sum(cols) + space * (count - 1)
+        if left is None:  # centred, but kept inside the chart
             centre = self.width / 2 if centre is None else centre
-            left = centre - (sum(cols) + space * (count - 1)) / 2
+            left = max(5, min(centre - wide / 2, self.width - 5 - wide))
         x0 = left
         for i, key in enumerate(keys):
             line, column = divmod(i, count)
@@ -285,6 +286,9 @@ class Axes:
                 chart.line([(x, self.top), (x, self.bottom)], COLOURS["line"], 0.6)
             chart.line([(x, self.bottom), (x, self.bottom + TICK)], COLOURS["muted"], 0.8)
             if labels is not None and labels[i]:
+                if not rotate:  # a label at the edge is moved in, not cut off
+                    half = max(text_width(line, size) for line in labels[i].split("\n")) / 2
+                    x = max(half + 2, min(x, chart.width - half - 2))
                 chart.text(x, self.bottom + TICK + 3.5, labels[i], size, COLOURS["muted"],
                            "end" if rotate else "middle", "top", rotate)
 
@@ -490,12 +494,15 @@ def stacked_shares(title: str, rows, parts, colours, unit: str = "") -> str:
     gives each its colour. A row with nothing to split is drawn empty and written "–"."""
     rows = list(rows)
     chart = Chart(7.5, 0.85 + 0.42 * max(len(rows), 1))
-    left = 1.6 * INCH
-    ax = chart.axes(left, 29, chart.width - left - 14, chart.height - 29 - 25, x=(0, 100),
+    names = [f"{label} (n={sum(counts)})" for label, counts in rows]
+    # Room on the left for the longest row's name, up to 40 % of the chart.
+    left = min(max([1.2 * INCH, *(text_width(name, SMALL) + 12 for name in names)]),
+               0.4 * chart.width)
+    ax = chart.axes(left, 29, chart.width - left - 20, chart.height - 29 - 25, x=(0, 100),
                     y=(len(rows) - 0.5, -0.5))  # the first row on top
     ax.xticks(range(0, 101, 20), [f"{v} %" for v in range(0, 101, 20)])
     descs = []
-    for y, (label, counts) in enumerate(rows):
+    for y, ((label, counts), name) in enumerate(zip(rows, names, strict=True)):
         total, start, bits = sum(counts), 0, []
         for part, count, colour in zip(parts, counts, colours, strict=True):
             share = percent(count, total)
@@ -512,8 +519,8 @@ def stacked_shares(title: str, rows, parts, colours, unit: str = "") -> str:
         if not total:
             chart.text(ax.px(1), ax.py(y), "–", SMALL, COLOURS["muted"], align="middle")
         chart.line([(left - TICK, ax.py(y)), (left, ax.py(y))], COLOURS["muted"], 0.8)
-        chart.text(left - TICK - 3.5, ax.py(y), f"{label} (n={total})", SMALL,
-                   COLOURS["muted"], "end", "middle")
+        chart.text(left - TICK - 3.5, ax.py(y), name, SMALL, COLOURS["muted"], "end",
+                   "middle")
         descs.append(f"{label} (n={total}{unit}): " + (", ".join(bits) or "–"))
     ax.frame()
     # The parts' names in their order, above the bars (the page's heading is the title).

@@ -79,6 +79,32 @@ class ChartTests(SimpleTestCase):
         self.assertIn("20,0", text)
 
 
+class LayoutTests(SimpleTestCase):
+    def inside(self, svg):
+        root = parsed(svg)
+        width = float(root.get("viewBox").split()[2])
+        for text in root.iter(f"{SVG}text"):
+            x, wide = float(text.get("x")), charts.text_width(text.text, charts.SMALL)
+            start = {"start": x, "middle": x - wide / 2, "end": x - wide}[
+                text.get("text-anchor", "start")]
+            self.assertGreaterEqual(start, 0, text.text)
+            self.assertLessEqual(start + wide, width, text.text)
+
+    def test_a_legend_too_wide_for_one_row_takes_two_and_stays_inside(self):
+        chart = charts.Chart(4, 2)
+        keys = [charts.Key(f"En ret lang forklaring nummer {i}", "#000000") for i in range(4)]
+        end = chart.legend(keys, 10, columns=4, centre=250)
+        self.assertGreater(end - 10, 13)  # more than one row
+        self.inside(chart.svg("Forklaring"))
+
+    def test_long_names_of_rows_get_room_on_the_left(self):
+        rows = [("Rådgivning og behandling for unge", [5, 3, 1, 1]), ("Dagteam", [1, 0, 0, 0])]
+        self.inside(charts.stacked_shares("Ændring", rows, ["Kommet sig", "Pålideligt bedret",
+                                                            "Ingen pålidelig ændring",
+                                                            "Pålideligt forværret"],
+                                          ["#1f6b3a", "#23695a", "#5b6670", "#a3262a"]))
+
+
 class AxisTicksTests(SimpleTestCase):
     def test_numbers_are_round_and_evenly_spaced(self):
         self.assertEqual(charts.ticks(0, 40.5, most=4), [0, 20, 40])
