@@ -64,14 +64,27 @@ def open_alarms(course_ids) -> dict:
     """{course id: [OpenAlarm, …]} from the stored FIT state: two queries for any number of
     courses. A course without alarms maps to an empty list."""
     course_ids = list(course_ids)
+    states = {s.course_id: s for s in FitState.objects.filter(course__in=course_ids).only(
+        "course", "alarms")}
+    return _answered({pk: states[pk].alarm_list if pk in states else [] for pk in course_ids})
+
+
+def stored_alarms(courses) -> dict:
+    """open_alarms of courses read with select_related("fit_state"): one query, for the
+    responses."""
+    from spor.measures.state import state_of
+
+    return _answered({c.pk: state_of(c).alarm_list for c in courses})
+
+
+def _answered(found: dict) -> dict:
+    """{course id: [OpenAlarm, …]} from {course id: [Alarm, …]}, with the responses
+    recorded to them (one query)."""
     responses = defaultdict(list)
-    for response in AlarmResponse.objects.filter(course__in=course_ids).select_related(
+    for response in AlarmResponse.objects.filter(course__in=list(found)).select_related(
             "recorded_by"):
         responses[response.course_id].append(response)
-    found = {pk: [] for pk in course_ids}
-    for state in FitState.objects.filter(course__in=course_ids).only("course", "alarms"):
-        found[state.course_id] = attach(state.alarm_list, responses[state.course_id])
-    return found
+    return {pk: attach(listed, responses[pk]) for pk, listed in found.items()}
 
 
 def unanswered(alarms) -> list[OpenAlarm]:

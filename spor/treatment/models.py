@@ -99,24 +99,24 @@ class CourseQuerySet(models.QuerySet):
     def with_due(self, day: datetime.date, *names: str):
         """The overview counts and what is due on each course on `day`, one boolean per item
         (due_rules; only the items named, if any), for showing a page of courses;
-        Course.due_items words them."""
-        return self.with_overview().annotate(**{
-            name: ExpressionWrapper(rule, BooleanField())
-            for name, rule in due_rules(day).items() if not names or name in names})
-
-    def with_is_due(self, day: datetime.date):
-        """`is_due`: anything at all is due on the course on `day` (due_rules), for putting
-        such courses first in SQL before a list is paged."""
+        Course.due_items words them. With every item, also `is_due`: anything at all is
+        due, for putting such courses first in SQL before a list is paged (it repeats the
+        items' SQL, so one query orders, pages and shows)."""
+        rules = {name: ExpressionWrapper(rule, BooleanField())
+                 for name, rule in due_rules(day).items() if not names or name in names}
+        courses = self.with_overview().annotate(**rules)
+        if names:
+            return courses
         anything = Q()
-        for rule in due_rules(day).values():
-            anything |= rule
-        return self.annotate(is_due=ExpressionWrapper(anything, BooleanField()))
+        for name in rules:
+            anything |= Q(**{name: True})
+        return courses.annotate(is_due=ExpressionWrapper(anything, BooleanField()))
 
 
 def due_rules(day: datetime.date) -> dict[str, Q]:
     """What is due on an active course on `day`, as conditions on a Course row, most urgent
     first: the one place of these rules, in SQL so that a caseload can order and page by
-    them (CourseQuerySet.with_due and with_is_due)."""
+    them (CourseQuerySet.with_due)."""
     from spor.clients.models import consent_gap_flags
 
     anonymous = Q(kind=Course.Kind.ANONYMOUS)

@@ -42,16 +42,16 @@ def caseload(request):
     courses = Course.objects.visible_to(user).active()
     if scope != "team":
         courses = courses.filter(clinician=user)
-    # The order needs only the page's ids; the rows' facts are read for that page alone.
-    # The few services, teams and clinicians are read once each and shared by the rows.
-    order = (courses.with_is_due(day)
-             .order_by(F("fit_state__alarm_rank").asc(nulls_last=True), "-is_due",
-                       display_name_sql("client"), "pk").values_list("pk", flat=True))
-    page = Paginator(order, CASELOAD_PAGE).get_page(request.GET.get("page"))
-    rows = {c.pk: c for c in Course.objects.filter(pk__in=list(page)).with_due(day)
-            .select_related("client").prefetch_related("client__service", "team", "clinician")}
-    shown = [rows[pk] for pk in page]
+    # One query orders, pages and reads the page's rows with what is due and their stored
+    # FIT state. Every course shown is of the user's own service (visible_to), which is
+    # read once and shared by the rows.
+    listed = (courses.with_due(day).select_related("client", "clinician", "fit_state")
+              .order_by(F("fit_state__alarm_rank").asc(nulls_last=True), "-is_due",
+                        display_name_sql("client"), "pk"))
+    page = Paginator(listed, CASELOAD_PAGE).get_page(request.GET.get("page"))
+    shown = list(page)
     for course in shown:
+        course.client.service = user.service
         course.due = course.due_items(day)
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=add_months(day, -24)).followups_maybe_due(day)

@@ -18,9 +18,10 @@ def with_alarms(courses, service):
     """The courses with their open FIT `alarms` (alarms.OpenAlarm, each with `answered` and
     its responses), in the view's order: the caseload orders by the stored state's
     `alarm_rank` (alarms.order_key: unanswered alarms first, the most serious signal first,
-    fit.SEVERITY). Two queries: the stored FIT state (state.py) and the responses.
+    fit.SEVERITY). The courses are read with their stored FIT state (state.py); one query
+    for the responses.
     `{% with_alarms courses user.service as courses %}`"""
-    found = alarms.open_alarms([c.pk for c in courses])
+    found = alarms.stored_alarms(courses)
     for course in courses:
         course.alarms = found[course.pk]
     return courses
