@@ -83,14 +83,17 @@ def last_30_days(clients, day: datetime.date | None = None) -> dict:
     return use_days(clients, day - datetime.timedelta(days=WINDOW - 1), day)
 
 
-def weeks(client, first: datetime.date, last: datetime.date) -> list[Week]:
+def weeks(client, first: datetime.date, last: datetime.date, read: bool = True) -> list[Week]:
     """Every week (Monday to Sunday) that touches first..last, oldest first, with the
-    days of use, the known days and the amount per (substance, unit)."""
+    days of use, the known days and the amount per (substance, unit); with `read` False
+    (the young person has no diary at all), the empty weeks without asking the database."""
     monday = first - datetime.timedelta(days=first.weekday())
     result = {}
     while monday <= last:
         result[monday] = Week(monday)
         monday += datetime.timedelta(days=7)
+    if not read:
+        return list(result.values())
     entries = (DiaryEntry.objects.effective().between(first, last).filter(client=client)
                .order_by())
     for row in (entries.annotate(week=TruncWeek("date")).values("week")

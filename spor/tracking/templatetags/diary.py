@@ -5,7 +5,7 @@ from django import template
 from spor.clients.models import Client
 from spor.lib.dates import today
 from spor.tracking import chart, ors, summary
-from spor.tracking.models import UNIT_SHORT
+from spor.tracking.models import UNIT_SHORT, DiaryEntry
 from spor.treatment.models import Substance
 
 register = template.Library()
@@ -24,15 +24,17 @@ def use_panel(client):
     starts = [c.start_date for c in courses.values()] or [day]
     first = max(min(day - datetime.timedelta(weeks=CHART_WEEKS), max(starts)),
                 day - datetime.timedelta(weeks=52))
-    weeks = summary.weeks(client, first, day)
+    # Most young people never keep a diary: one query finds out, and spares the sums.
+    kept = DiaryEntry.objects.filter(client=client).exists()
+    weeks = summary.weeks(client, first, day, read=kept)
     try:
         ratings = ors.totals(client, weeks[0].start)
     except ors.Unavailable:
         ratings = []
     used, known = summary.last_30_days(Client.objects.filter(pk=client.pk), day).get(
-        client.pk, (0, 0))
+        client.pk, (0, 0)) if kept else (0, 0)
     changes = []
-    for pk, use in summary.course_use(client.courses.all(), day).items():
+    for pk, use in (summary.course_use(client.courses.all(), day) if kept else {}).items():
         if use.intake.known_days or use.recent.known_days:
             changes.append({"course": courses[pk], "windows": (use.intake, use.recent),
                             "amounts": _amounts(use)})
