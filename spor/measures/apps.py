@@ -19,6 +19,10 @@ class MeasuresConfig(AppConfig):
             post_save.connect(course_changed, sender=sender, dispatch_uid=f"fit_state.{sender}")
             post_delete.connect(course_changed, sender=sender,
                                 dispatch_uid=f"fit_state.del.{sender}")
+        post_save.connect(plan_changed, sender="measures.PlanChange",
+                          dispatch_uid="fit_state.plan")
+        post_delete.connect(plan_changed, sender="measures.PlanChange",
+                            dispatch_uid="fit_state.del.plan")
         post_save.connect(course_saved, sender="treatment.Course", dispatch_uid="fit_state.course")
         post_save.connect(client_saved, sender="clients.Client", dispatch_uid="fit_state.client")
         post_save.connect(service_changed, sender="accounts.Service",
@@ -52,6 +56,22 @@ def course_changed(sender, instance, origin=None, **kwargs):
         if model not in (Rating, Session, AlarmResponse):
             return
     state.refresh([instance.course_id])
+
+
+def plan_changed(sender, instance, origin=None, **kwargs):
+    """A plan change is drawn on the curve. It is not part of the stored state, but the FIT
+    panel is kept by the state's time (templatetags/fit.py), so the state is worked out
+    anew. A plan change deleted with its session goes with the session's refresh."""
+    from spor.measures import state
+    from spor.measures.models import PlanChange
+    from spor.treatment.models import Session
+
+    if origin is not None:
+        model = origin.model if isinstance(origin, QuerySet) else type(origin)
+        if model is not PlanChange:
+            return
+    state.refresh(Session.objects.filter(pk=instance.session_id).values_list(
+        "course_id", flat=True))
 
 
 def course_saved(sender, instance, raw=False, **kwargs):

@@ -4,11 +4,21 @@ the client and course pages (`{% load fit %}{% fit_panel client %}` or
 page's view has checked access and logged it; each reads a fixed number of queries however
 many sessions there are."""
 
-from django import template
+import hashlib
+from pathlib import Path
 
-from spor.measures import alarms
+from django import template
+from django.core.cache import caches
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from spor.lib import charts
+from spor.measures import alarms, curve, progress
+from spor.measures import fit as fit_rules
 from spor.measures.curve import curve_svg
 from spor.measures.progress import course_fits
+from spor.measures.state import state_of
 
 register = template.Library()
 
@@ -27,20 +37,54 @@ def with_alarms(courses, service):
     return courses
 
 
-@register.inclusion_tag("measures/_panel.html")
+@register.inclusion_tag("measures/_panels.html")
 def fit_panel(client=None, course=None):
+    """The FIT panel of each course shown (measures/_panel.html): rendered once for each
+    change of the course's stored FIT state, which every change the panel shows refreshes
+    (ratings, sessions, plan changes, responses, the course, the young person's birth date
+    and the service's rules; state.py), and kept in the charts cache under the course, the
+    state's time, the language and the panel's code. A course without a stored state is
+    worked out on every request."""
     if course is not None:
         client, courses = course.client, [course]
     else:
-        courses = list(client.courses.order_by("-start_date", "-created_at"))
+        courses = list(client.courses.select_related("fit_state")
+                       .order_by("-start_date", "-created_at"))
         for each in courses:
             each.client = client
-    fits = course_fits(courses, client.service)
-    alarms.with_responses(fits.values())
-    shown = []
-    for each in sorted(courses, key=lambda c: c.end_date is not None):
-        fit = fits[each.pk]
-        if fit.has_ratings or (each.is_active and each.start_date):
-            fit.svg = curve_svg(fit)
-            shown.append(fit)
-    return {"fits": shown}
+    courses.sort(key=lambda c: c.end_date is not None)
+    keys = {}
+    for each in courses:
+        stored = state_of(each)
+        if not stored._state.adding:
+            keys[each.pk] = ":".join(["fit-panel", str(each.pk), stored.computed_at.isoformat(),
+                                      get_language() or "", _code_digest()])
+    cache = caches["charts"]
+    kept = cache.get_many(list(keys.values()))
+    todo = [c for c in courses if keys.get(c.pk) not in kept]
+    fits = course_fits(todo, client.service) if todo else {}
+    if fits:
+        alarms.with_responses(fits.values())
+    drawn = {}
+    for pk, fit in fits.items():
+        shown = fit.has_ratings or (fit.course.is_active and fit.course.start_date)
+        drawn[pk] = render_to_string("measures/_panel.html", {
+            "fit": fit, "svg": curve_svg(fit)}) if shown else ""
+    cache.set_many({keys[pk]: html for pk, html in drawn.items() if pk in keys},
+                   charts.CACHE_SECONDS)
+    panels = [drawn[c.pk] if c.pk in drawn else kept[keys[c.pk]] for c in courses]
+    return {"panels": [mark_safe(html) for html in panels if html]}  # noqa: S308 (rendered)
+
+
+_digest: list = []
+
+
+def _code_digest() -> str:
+    """A hash of the code that renders a panel: a new version of Spor renders anew."""
+    if not _digest:
+        names = ["measures/_panel.html", "measures/_alarms.html"]
+        sources = [Path(get_template(n).origin.name).read_bytes() for n in names]
+        sources += [Path(m.__file__).read_bytes() for m in (progress, curve, fit_rules)]
+        sources.append(Path(__file__).read_bytes())
+        _digest.append(hashlib.sha256(b"".join(sources)).hexdigest()[:16])
+    return _digest[0]

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import time_machine
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -85,6 +86,38 @@ class ClientPageTests(PersonaTestCase):
         course_with(self.ida, self.team_a, [20 + i / 4 for i in range(38)],
                     srs=[38] * 38, start=datetime.date(2026, 1, 5))
         self.assertEqual(count(), few + 0)
+
+    def test_the_fit_panel_is_kept_until_the_course_s_fit_state_changes(self):
+        self.assertContains(self.client_page(), "Forældrene er med igen")
+        with CaptureQueriesContext(connection) as queries:
+            self.assertContains(self.client_page(), "Forældrene er med igen")
+        self.assertFalse([q for q in queries if '"measures_rating"' in q["sql"]
+                          and "total" in q["sql"] and "answers" in q["sql"]])
+
+    def test_a_plan_change_edited_or_removed_shows_at_once(self):
+        self.client_page()
+        plan = self.third.plan_change
+        plan.note = "Skolen er med"
+        plan.save()
+        self.assertContains(self.client_page(), "Skolen er med")
+        plan.delete()
+        self.assertNotContains(self.client_page(), "Skolen er med")
+        PlanChange.objects.create(session=self.third, note="Ny plan")
+        PlanChange.objects.filter(session=self.third).delete()
+        self.assertNotContains(self.client_page(), "Ny plan")
+
+    def test_a_response_to_an_alarm_shows_at_once(self):
+        learned(self.service)
+        self.client_page()
+        self.course.alarm_responses.create(kind="off_track", session=5, action="talked",
+                                           responded_on=TODAY, recorded_by=self.alice)
+        self.assertContains(self.client_page(), "Talt med den unge om det")
+
+    def test_the_kept_panel_is_in_the_language_of_the_page(self):
+        self.client_page()
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        self.assertContains(self.client.get(self.url("client_detail", self.ida.pk)),
+                            "Ratings of the session")
 
     def test_the_course_page_and_its_pdf(self):
         self.login(self.alice)
