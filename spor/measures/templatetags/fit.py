@@ -8,12 +8,11 @@ import hashlib
 from pathlib import Path
 
 from django import template
-from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from spor.lib import charts
 from spor.measures import alarms, curve, progress
 from spor.measures import fit as fit_rules
 from spor.measures.curve import curve_svg
@@ -21,6 +20,8 @@ from spor.measures.progress import course_fits
 from spor.measures.state import state_of
 
 register = template.Library()
+# The panels of the courses seen lately, in this process (see fit_panel).
+PANELS = LocMemCache("fit-panels", {"TIMEOUT": 24 * 3600, "OPTIONS": {"MAX_ENTRIES": 300}})
 
 
 @register.simple_tag
@@ -42,9 +43,10 @@ def fit_panel(client=None, course=None):
     """The FIT panel of each course shown (measures/_panel.html): rendered once for each
     change of the course's stored FIT state, which every change the panel shows refreshes
     (ratings, sessions, plan changes, responses, the course, the young person's birth date
-    and the service's rules; state.py), and kept in the charts cache under the course, the
-    state's time, the language and the panel's code. A course without a stored state is
-    worked out on every request."""
+    and the service's rules; state.py), and kept under the course, the state's time, the
+    language and the panel's code. The panels hold plan notes and responses, so they are
+    kept in this process's memory only, never in a shared cache. A course without a stored
+    state is worked out on every request."""
     if course is not None:
         client, courses = course.client, [course]
     else:
@@ -59,8 +61,7 @@ def fit_panel(client=None, course=None):
         if not stored._state.adding:
             keys[each.pk] = ":".join(["fit-panel", str(each.pk), stored.computed_at.isoformat(),
                                       get_language() or "", _code_digest()])
-    cache = caches["charts"]
-    kept = cache.get_many(list(keys.values()))
+    kept = PANELS.get_many(list(keys.values()))
     todo = [c for c in courses if keys.get(c.pk) not in kept]
     fits = course_fits(todo, client.service) if todo else {}
     if fits:
@@ -70,8 +71,7 @@ def fit_panel(client=None, course=None):
         shown = fit.has_ratings or (fit.course.is_active and fit.course.start_date)
         drawn[pk] = render_to_string("measures/_panel.html", {
             "fit": fit, "svg": curve_svg(fit)}) if shown else ""
-    cache.set_many({keys[pk]: html for pk, html in drawn.items() if pk in keys},
-                   charts.CACHE_SECONDS)
+    PANELS.set_many({keys[pk]: html for pk, html in drawn.items() if pk in keys})
     panels = [drawn[c.pk] if c.pk in drawn else kept[keys[c.pk]] for c in courses]
     return {"panels": [mark_safe(html) for html in panels if html]}  # noqa: S308 (rendered)
 

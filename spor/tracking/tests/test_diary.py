@@ -332,6 +332,7 @@ class ClientPagePanelTests(PersonaTestCase):
         self.login(self.alice)
         url = f"/clients/{self.ida.pk}/"
         record(self.ida, day(10), D(1), "gram")
+        self.client.get(url)  # each visit counted sees the FIT panels kept from the last
         with CaptureQueriesContext(connection) as short:
             self.client.get(url)
         for n in range(1, 29):
@@ -339,6 +340,7 @@ class ClientPagePanelTests(PersonaTestCase):
             paired_device_for(self.ida)
         Course.objects.create(client=self.ida, team=self.team_a, kind="individual",
                               start_date=day(1, 1), end_date=day(20, 1))
+        self.client.get(url)
         with CaptureQueriesContext(connection) as long:
             self.client.get(url)
         self.assertEqual(len(short), len(long))
