@@ -10,6 +10,7 @@ from spor.audit.models import AccessLog
 from spor.clients.models import Client, aged_at_least
 from spor.lib.dates import years_between
 from spor.lib.testing import PersonaTestCase
+from spor.measures import state
 from spor.treatment.models import Course, Session, SessionQuerySet
 
 TODAY = datetime.date(2026, 11, 28)
@@ -152,9 +153,11 @@ class ConsentAgeTests(PersonaTestCase):
 @time_machine.travel(TODAY)
 class TimelineTests(PersonaTestCase):
     def add_sessions(self, n):
+        """Written in bulk, as an import writes them: the FIT state is refreshed by hand."""
         Session.objects.bulk_create([
             Session(course=self.ida_course, date=datetime.date(2026, 2, 2)
                     + datetime.timedelta(days=i)) for i in range(n)])
+        state.refresh([self.ida_course.pk])
 
     def test_the_client_page_shows_the_latest_sessions_and_a_way_to_see_all(self):
         self.add_sessions(SessionQuerySet.LATEST + 4)  # and the one Ida had
