@@ -429,6 +429,15 @@ SLICES = [*SERIES, COLOURS["band"], COLOURS["bad"], COLOURS["muted"], COLOURS["l
           COLOURS["ok"]]
 
 
+def wrapped(label: str, most: int = 16) -> str:
+    """A long label on two lines, broken at the space nearest its middle."""
+    spaces = [i for i, letter in enumerate(label) if letter == " "]
+    if len(label) <= most or not spaces:
+        return label
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return f"{label[:cut]}\n{label[cut + 1:]}"
+
+
 def pie(title: str, labels, values) -> str:
     """Shares of a whole, each slice labelled with its share as in the annual report;
     empty slices are left out."""
@@ -451,9 +460,16 @@ def pie(title: str, labels, values) -> str:
                       f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>')
         middle = math.pi * (start + turned)
         x, y = cx + 1.18 * r * math.sin(middle), cy - 1.18 * r * math.cos(middle)
-        chart.text(x, y, f"{label}\n{share} %", SMALL,
-                   anchor="start" if math.sin(middle) > 0.01 else
-                   "end" if math.sin(middle) < -0.01 else "middle", align="middle")
+        text = f"{wrapped(label)}\n{share} %"
+        wide = max(text_width(line, SMALL) for line in text.split("\n"))
+        side = math.sin(middle)
+        if side > 0.01:  # right of the pie, from the slice outwards but inside the chart
+            chart.text(min(x, chart.width - 2 - wide), y, text, SMALL, anchor="start",
+                       align="middle")
+        elif side < -0.01:
+            chart.text(max(x, 2 + wide), y, text, SMALL, anchor="end", align="middle")
+        else:
+            chart.text(x, y, text, SMALL, anchor="middle", align="middle")
     return chart.svg(title, ", ".join(f"{label}: {share} %" for label, share in shares))
 
 

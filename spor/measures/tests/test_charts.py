@@ -97,6 +97,10 @@ class LayoutTests(SimpleTestCase):
         self.assertGreater(end - 10, 13)  # more than one row
         self.inside(chart.svg("Forklaring"))
 
+    def test_the_labels_of_a_pie_stay_inside_it(self):
+        self.inside(charts.pie("Forandring", ["Pålideligt forværret i forløbet", "Kommet sig",
+                                              "Ingen pålidelig ændring i forløbet"], [5, 5, 1]))
+
     def test_long_names_of_rows_get_room_on_the_left(self):
         rows = [("Rådgivning og behandling for unge", [5, 3, 1, 1]), ("Dagteam", [1, 0, 0, 0])]
         self.inside(charts.stacked_shares("Ændring", rows, ["Kommet sig", "Pålideligt bedret",
