@@ -79,10 +79,7 @@ class CourseQuerySet(models.QuerySet):
         """Counts for overview pages, as subqueries so that the joins do not multiply."""
         last = (Session.objects.filter(course=OuterRef("pk")).order_by()
                 .values("course").annotate(d=Max("date")).values("d"))
-        return self.with_session_counts().annotate(
-            last_session=Subquery(last),
-            has_goals=Exists(Goal.objects.filter(course=OuterRef("pk"))),
-        )
+        return self.with_session_counts().annotate(last_session=Subquery(last))
 
     def followups_maybe_due(self, day: datetime.date):
         """Ended courses that may have a follow-up due on `day` and not yet recorded: the
