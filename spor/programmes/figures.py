@@ -59,6 +59,16 @@ def parent_courses_year(service, year: int, as_of: datetime.date | None = None) 
     return parent_courses_in(service, *whole_year(year), as_of=as_of)
 
 
+def parent_courses_ended(service, start: datetime.date, end: datetime.date):
+    """The parent courses that count in a period: those that ended in it."""
+    return ParentCourse.objects.filter(_of(service)).ended_between(start, end)
+
+
+def parent_participants(courses):
+    """The participants of parent courses, as counted in the statistics."""
+    return ParentParticipant.objects.filter(course__in=courses)
+
+
 def parent_courses_in(service, start: datetime.date, end: datetime.date,
                       as_of: datetime.date | None = None) -> dict:
     """Parent courses of a period (from `start` to `end`, both included), in the shape of
@@ -76,10 +86,10 @@ def parent_courses_in(service, start: datetime.date, end: datetime.date,
 
     Three queries.
     """
-    courses = ParentCourse.objects.filter(_of(service)).ended_between(start, end)
+    courses = parent_courses_ended(service, start, end)
     result = {
         "courses": courses.count(),
-        "participants": ParentParticipant.objects.filter(course__in=courses).count(),
+        "participants": parent_participants(courses).count(),
     }
     items = _choice_items()
     empty = {item.code: {**{value: 0 for value, _label in item.options}, NOT_ANSWERED: 0}
@@ -225,8 +235,12 @@ def outreach_in(service, start: datetime.date, end: datetime.date) -> dict:
     families reached, referrals to the service and to other municipal help, hours, staff
     and volunteer turns (one per person per contact), in total and per kind of place. Four
     queries."""
-    contacts = OutreachContact.objects.filter(_of(service), date__gte=start, date__lte=end)
-    return outreach_totals(contacts)
+    return outreach_totals(outreach_contacts(service, start, end))
+
+
+def outreach_contacts(service, start: datetime.date, end: datetime.date):
+    """The outreach contacts of a period, both ends included."""
+    return OutreachContact.objects.filter(_of(service), date__gte=start, date__lte=end)
 
 
 def funding_report(source, start: datetime.date, end: datetime.date) -> dict:

@@ -139,9 +139,11 @@ def key_figures(scope, before, report, previous, fmt) -> dict:
     success rates), suppressed by the same rules as its section."""
     then = sections.outcome_tables(previous)
     outcomes = {group: fmt.outcome(then[group]) for group in ("under_18", "all")}
-    parents_then = fmt.parent_courses(figures.parent_courses_in(scope.service, *before))
+    # Of the period before, only the counts shown here: one query each.
+    parents_then = fmt.participants(figures.parent_participants(
+        figures.parent_courses_ended(scope.service, *before)).count())
     attended = scope.sessions(*before).filter(attendance="attended").count()
-    outreach_then = figures.outreach_in(scope.service, *before)["contacts"]
+    outreach_then = figures.outreach_contacts(scope.service, *before).count()
     now = report["outcomes"]
 
     def shares(group):
@@ -162,7 +164,7 @@ def key_figures(scope, before, report, previous, fmt) -> dict:
         "success_percent": shares("all"),
         "sessions": fmt.change(report["sessions"]["by_kind"]["n"], attended, persons=False),
         "parent_participants": fmt.change(report["parent_courses"]["participants"],
-                                          parents_then["participants"]),
+                                          parents_then),
         "outreach_contacts": fmt.change(report["outreach"]["contacts"], outreach_then,
                                         persons=False),
     }
@@ -259,11 +261,14 @@ class Formatter:
         table = Table({**counts, "n": due}, sums={"n": list(counts)})
         return self.categories(table)
 
+    def participants(self, count: int) -> int | None:
+        """The parents at parent courses, None when too few to show."""
+        return None if suppress(Table({"participants": count}), self.threshold) else count
+
     def parent_courses(self, found: dict) -> dict:
-        hidden = suppress(Table({"participants": found["participants"]}), self.threshold)
-        result = {"courses": found["courses"],
-                  "participants": None if hidden else found["participants"]}
-        if hidden:
+        participants = self.participants(found["participants"])
+        result = {"courses": found["courses"], "participants": participants}
+        if participants is None:
             result["suppressed"] = True
         for key in ("followup_3m", "followup_1y"):
             section = found[key]
