@@ -27,10 +27,7 @@ def use_panel(client):
     # Most young people never keep a diary: one query finds out, and spares the sums.
     kept = DiaryEntry.objects.filter(client=client).exists()
     weeks = summary.weeks(client, first, day, read=kept)
-    try:
-        ratings = ors.totals(client, weeks[0].start)
-    except ors.Unavailable:
-        ratings = []
+    ratings = ors.totals(client, weeks[0].start)
     used, known = summary.last_30_days(Client.objects.filter(pk=client.pk), day).get(
         client.pk, (0, 0)) if kept else (0, 0)
     changes = []
