@@ -395,8 +395,9 @@ def date_axis(axes_list, first: datetime.date, last: datetime.date) -> None:
         axes.xticks([d.toordinal() for d in days], labels if axes is axes_list[-1] else None)
 
 
-# Drawn PDFs are kept a day at most (the "charts" cache, shared by the workers through
-# REDIS_URL); a change of their data gives a new key, so nothing is ever stale.
+# What is made once and kept (laid-out PDFs, the statistics' charts) is kept a day at most
+# (the "charts" cache, shared by the workers through REDIS_URL); a change of its data
+# gives a new key, so nothing is ever stale.
 CACHE_SECONDS = 24 * 3600
 _code_digests: dict = {}
 
