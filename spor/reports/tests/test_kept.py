@@ -9,7 +9,12 @@ from django.db import connection, transaction
 from django.test import Client as Browser
 from django.test import TestCase
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from spor.accounts.models import Service, Team
+from spor.clients.models import Client
 from spor.lib.testing import Personas, RaceTestCase, at_once, make_user
 from spor.measures.tests.helpers import course_with, rate
 from spor.programmes.models import OutreachContact
@@ -252,6 +257,88 @@ class FingerprintTests(Personas, TestCase):
         self.check(lambda: self.session(self.long_ago, "2023-04-03"), changed=False)
         self.check(lambda: self.session(self.long_ago, "2023-04-10"), changed=True,
                    compare=2023)
+
+
+# Days from 2024-12-01 to 2026-01-31 (0-426): the period before, 2025 and its edges.
+FIRST_DAY = datetime.date(2024, 12, 1)
+DAY = st.integers(0, 426)
+PICK = st.integers(0, 50)
+CHANGES = st.one_of(
+    st.tuples(st.just("session"), PICK, DAY),
+    st.tuples(st.just("rate"), PICK, st.integers(0, 400)),
+    st.tuples(st.just("move"), PICK, DAY),
+    st.tuples(st.just("attendance"), PICK, st.sampled_from(["attended", "cancelled"])),
+    st.tuples(st.just("drop"), PICK),
+    st.tuples(st.just("end"), PICK, st.one_of(st.none(), DAY)),
+    st.tuples(st.just("outcome"), PICK, st.sampled_from(["stopped", "reduced", "unknown"])),
+    st.tuples(st.just("team"), PICK),
+    st.tuples(st.just("birth"), PICK, st.integers(2005, 2012)),
+)
+
+
+class FingerprintOnRandomChangesTests(HypothesisTestCase):
+    """After any change, an unchanged fingerprint of the 2025 report (and of team A's)
+    means figures counted anew that are the same as before."""
+
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(CHANGES, min_size=1, max_size=6))
+    def test_an_unchanged_fingerprint_means_unchanged_figures(self, changes):
+        service = Service.objects.create(name="Helsingung")
+        teams = [Team.objects.create(service=service, name=name) for name in ("A", "B")]
+        courses = []
+        for i in range(3):
+            client = Client.objects.create(service=service, team=teams[i % 2],
+                                           anonymous=False, first_name=f"P{i}",
+                                           last_name="Hansen", birth_year=2008, gender="male")
+            courses.append(course_with(client, teams[i % 2], [20, 24, None, 28],
+                                       start=FIRST_DAY + datetime.timedelta(days=120 * i)))
+        filters = [{}, {"team": teams[0]}]
+        for change in changes:
+            before = [(kept.fingerprint(service, 2025, **f), self.figures(service, **f))
+                      for f in filters]
+            self.apply(courses, teams, *change)
+            for f, (fingerprint, figures) in zip(filters, before, strict=True):
+                if kept.fingerprint(service, 2025, **f) == fingerprint:
+                    self.assertEqual(self.figures(service, **f), figures, (change, f))
+
+    @staticmethod
+    def figures(service, team=None):
+        return make_report(2025, service, team)
+
+    @staticmethod
+    def apply(courses, teams, kind, pick, *args):
+        course = Course.objects.get(pk=courses[pick % len(courses)].pk)
+        sessions = list(Session.objects.filter(course__in=courses).order_by("pk"))
+        session = sessions[pick % len(sessions)] if sessions else None
+        if kind == "session":
+            Session.objects.create(course=course, date=FIRST_DAY + datetime.timedelta(
+                days=args[0]))
+        elif kind == "rate" and session is not None:
+            session.ratings.filter(instrument="ORS", rater="client").delete()
+            rate(session, args[0] / 10)
+        elif kind == "move" and session is not None:
+            session.date = FIRST_DAY + datetime.timedelta(days=args[0])
+            session.save()
+        elif kind == "attendance" and session is not None:
+            session.attendance = args[0]
+            session.save()
+        elif kind == "drop" and session is not None:
+            session.delete()
+        elif kind == "end":
+            day = args[0]
+            course.end_date = None if day is None else max(
+                course.start_date, FIRST_DAY + datetime.timedelta(days=day))
+            course.save()
+        elif kind == "outcome":
+            Course.objects.filter(pk=course.pk).update(outcome=args[0])
+        elif kind == "team":
+            Course.objects.filter(pk=course.pk).update(
+                team=teams[1] if course.team_id == teams[0].pk else teams[0])
+        elif kind == "birth":
+            client = course.client
+            client.birth_date = datetime.date(args[0], 6, 1)
+            client.birth_year = args[0]
+            client.save()
 
 
 class ConcurrentBuildTests(RaceTestCase):
