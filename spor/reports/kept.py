@@ -87,9 +87,10 @@ def fingerprint(service, year, team=None, start=None, end=None, compare=None) ->
     counts (`_read_by`) and today's date (follow-ups fall due). A change outside them, e.g.
     this year's sessions for last year's report, leaves it as it is.
 
-    On PostgreSQL one query, from each row's id and the transaction that last wrote it
-    (`xmin`, new for every insert and update, whatever wrote it, signals or not), summed
-    as 64-bit hashes with the count of each set: the columns are not read. SQLite has no
+    On PostgreSQL one query, from each row's id, the transaction that last wrote it
+    (`xmin`) and where that version of the row lies (`ctid`: every update writes a new
+    version elsewhere, also twice in one transaction), whatever wrote it, signals or not,
+    summed as 64-bit hashes with the count of each set: the columns are not read. SQLite has no
     such column: there each set's rows are read whole and hashed here."""
     sets = [(rows.order_by(), rows.model._meta.db_table, rows.model._meta.pk.column)
             for scope in _scopes(service, year, team, start, end, compare)
@@ -98,7 +99,8 @@ def fingerprint(service, year, team=None, start=None, end=None, compare=None) ->
         if connection.vendor == "postgresql":
             parts, params = [], []
             for rows, table, pk in sets:
-                version = RawSQL(f"{table}.{pk}::text || ':' || {table}.xmin::text", ())  # noqa: S611 (names from the models)
+                version = RawSQL(f"{table}.{pk}::text || ':' || {table}.xmin::text || ':' || "  # noqa: S611 (names from the models)
+                                 f"{table}.ctid::text", ())
                 inner, more = rows.annotate(v=version).values("v").query.sql_with_params()
                 parts.append(f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(v, 0)), 0) "  # noqa: S608 (SQL from the querysets)
                              f"FROM ({inner}) d)")
