@@ -65,7 +65,8 @@ def mark(text: str) -> float:
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
-        raise ValidationError(_("%(value)r is not a number") % {"value": text}) from None
+        raise ValidationError(_("%(value)r is not a number (use a point for decimals)") % {
+            "value": text}) from None
     if not number.is_finite() or not 0 <= number <= 10:
         raise ValidationError(_("must be between 0 and 10"))
     if number != number.quantize(decimal.Decimal("0.1")):

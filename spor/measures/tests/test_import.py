@@ -99,7 +99,7 @@ class RatingsImportTests(TestCase):
         self.assertFalse(ok)
         for problem in ("ratings.csv:2: item1: must be between 0 and 10",
                         "ratings.csv:2: item3: at most one decimal",
-                        "ratings.csv:2: item4: 'x' is not a number",
+                        "ratings.csv:2: item4: 'x' is not a number (use a point for decimals)",
                         "ratings.csv:3: session_ref: unknown session 's9'",
                         "ratings.csv:4: instrument: 'PHQ9' is not one of ORS, CORS, SRS",
                         "ratings.csv:4: rater: 'teacher' is not one of client, parent, other",
