@@ -111,13 +111,21 @@ def _prep(field, wrapper):
     return lambda value: field.get_db_prep_save(value, wrapper)
 
 
-def analyze(model) -> None:
+# Rows written to a table before an import tells the planner its new size (analyze).
+ANALYZE_FROM = 10_000
+
+
+def analyze(model, written: int) -> None:
     """Tell PostgreSQL's planner the new size of a table just written in bulk. Without it,
     the reads that follow in the same transaction (the next file's references, the FIT
     state of every course) are planned for the table as it was, often empty: one full scan
     of millions of ratings for each few hundred courses, a time that grows with the square
-    of the import. ANALYZE samples a fixed number of rows, whatever the table's size."""
-    if connection.vendor == "postgresql":
+    of the import. ANALYZE samples a fixed number of rows, whatever the table's size.
+
+    Only after `ANALYZE_FROM` new rows: the size it records in pg_class is kept even when
+    the import is rolled back, and a small import's count would mislead the planner about
+    a table that later grows (autovacuum corrects it in time, but only where it runs)."""
+    if connection.vendor == "postgresql" and written >= ANALYZE_FROM:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 

@@ -313,7 +313,8 @@ def run_import(folder: Path, files: list[CsvFile], service, after=None) -> Impor
                     try:
                         _read(ctx, folder / handler.name, handler)
                         if handler.model is not None:
-                            bulk.analyze(handler.model)
+                            bulk.analyze(handler.model,
+                                         ctx.counts[handler.name].get("created", 0))
                     except Unreadable as e:
                         # The rows after it, and the files that refer to them, would only
                         # repeat this problem in other words.
