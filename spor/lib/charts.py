@@ -23,11 +23,11 @@ import math
 import sys
 import uuid
 from html import escape
-from pathlib import Path
 
 from django.core.cache import caches
 from django.utils import formats, translation
 
+from spor.lib import versions
 from spor.lib.numbers import percent
 
 # The colours of spor.css, and a few more for series that must be told apart.
@@ -399,7 +399,6 @@ def date_axis(axes_list, first: datetime.date, last: datetime.date) -> None:
 # (the "charts" cache, shared by the workers through REDIS_URL); a change of its data
 # gives a new key, so nothing is ever stale.
 CACHE_SECONDS = 24 * 3600
-_code_digests: dict = {}
 
 
 def cached(name: str, owner, content, draw):
@@ -409,11 +408,7 @@ def cached(name: str, owner, content, draw):
     for another), the language, the drawing code and a hash of `content`: everything it
     shows, as plain values with a stable repr.
     """
-    module = sys.modules[draw.__module__]
-    code = _code_digests.get(module.__name__)
-    if code is None:
-        source = Path(module.__file__).read_bytes() + Path(__file__).read_bytes()
-        code = _code_digests[module.__name__] = hashlib.sha256(source).hexdigest()[:16]
+    code = versions.digest(sys.modules[draw.__module__].__file__, __file__)
     digest = hashlib.sha256(repr(content).encode()).hexdigest()
     key = f"chart:{name}:{owner}:{translation.get_language()}:{code}:{digest}"
     cache = caches["charts"]

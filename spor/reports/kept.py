@@ -32,6 +32,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from spor.clients.models import Client
+from spor.lib import versions
 from spor.lib.dates import today
 from spor.measures.models import FitState
 from spor.reports.build import Scope, make_report
@@ -39,11 +40,9 @@ from spor.reports.models import KeptReport
 
 _HERE = Path(__file__).resolve().parent
 # The code whose change changes the figures (a new release builds every report anew).
-_CODE = hashlib.sha256(b"".join(
-    path.read_bytes() for path in (
-        _HERE / "build.py", _HERE / "sections.py", _HERE / "suppression.py",
-        _HERE.parent / "measures" / "stats.py", _HERE.parent / "programmes" / "figures.py"))
-).hexdigest()[:16]
+_CODE = versions.digest(
+    _HERE / "build.py", _HERE / "sections.py", _HERE / "suppression.py",
+    _HERE.parent / "measures" / "stats.py", _HERE.parent / "programmes" / "figures.py")
 
 
 class Kept:

@@ -4,8 +4,7 @@ the client and course pages (`{% load fit %}{% fit_panel client %}` or
 page's view has checked access and logged it; each reads a fixed number of queries however
 many sessions there are."""
 
-import hashlib
-from pathlib import Path
+import functools
 
 from django import template
 from django.core.cache.backends.locmem import LocMemCache
@@ -13,6 +12,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from spor.lib import versions
 from spor.measures import alarms, curve, progress
 from spor.measures import fit as fit_rules
 from spor.measures.curve import curve_svg
@@ -76,15 +76,10 @@ def fit_panel(client=None, course=None):
     return {"panels": [mark_safe(html) for html in panels if html]}  # noqa: S308 (rendered)
 
 
-_digest: list = []
-
-
+@functools.cache
 def _code_digest() -> str:
     """A hash of the code that renders a panel: a new version of Spor renders anew."""
-    if not _digest:
-        names = ["measures/_panel.html", "measures/_alarms.html"]
-        sources = [Path(get_template(n).origin.name).read_bytes() for n in names]
-        sources += [Path(m.__file__).read_bytes() for m in (progress, curve, fit_rules)]
-        sources.append(Path(__file__).read_bytes())
-        _digest.append(hashlib.sha256(b"".join(sources)).hexdigest()[:16])
-    return _digest[0]
+    templates = [get_template(n).origin.name
+                 for n in ("measures/_panel.html", "measures/_alarms.html")]
+    return versions.digest(*templates, progress.__file__, curve.__file__, fit_rules.__file__,
+                           __file__)
