@@ -6,11 +6,11 @@ import io
 import re
 
 import pypdf
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 from django.utils import translation
 
 from spor.accounts.models import Service, Team
-from spor.lib import charts
+from spor.lib import charts, pdf
 from spor.programmes.tests.helpers import make_parent_course
 from spor.reports import render
 from spor.reports.build import make_report
@@ -136,3 +136,19 @@ class EvenAxisTicksTests(TestCase):
             self.assertEqual(ticks[0], 0, values)
             self.assertEqual(len(steps), 1, (values, ticks))
             self.assertGreaterEqual(len(ticks), 3, values)
+
+
+class UserAgentStylesheetTests(SimpleTestCase):
+    """The PDFs are laid out with WeasyPrint's own stylesheet for HTML, less the rules that
+    gave every element styles for a marker, a footnote and a note of its own."""
+
+    def test_no_rule_styles_the_markers_and_notes_of_every_element(self):
+        css = pdf.user_agent_css()
+        self.assertNotRegex(css, r"(?m)^::")
+        self.assertIn("li::marker {", css)
+
+    def test_list_items_keep_their_markers(self):
+        laid_out = pdf.pdf_of("<ul><li>Et forløb</li></ul><ol><li>To forløb</li></ol>")
+        text = pypdf.PdfReader(io.BytesIO(laid_out)).pages[0].extract_text()
+        for words in ("Et forløb", "To forløb", "•", "1."):
+            self.assertIn(words, text)
