@@ -167,29 +167,27 @@ def change_class_counts(courses, rater: str = Rating.Rater.CLIENT) -> dict:
     return counts
 
 
-def stored_change_class_aggregates() -> dict:
-    """`change_class_counts` of the young person's own ratings as aggregates over courses,
-    read from each course's stored FIT state (spor.measures.state, kept current in the
-    transaction of every change that can move it), so that they are counted in the same
-    pass as the other figures of the courses, whatever their ratings: "fit_<class>" and
-    "fit_courses_with_ors". A course without a stored state has no ratings. The same
-    answer as the SQL over the ratings on any history (test_state.py)."""
-    rated = Q(fit_state__outcome_count__gte=2)
-    classes = {cls: rated & Q(fit_state__change=cls) for cls in CLASSES}
-    classes["single_rating"] = Q(fit_state__outcome_count=1)
-    classes["no_norm"] = rated & Q(fit_state__change="")
-    classes["courses_with_ors"] = Q(fit_state__outcome_count__gte=1)
-    return {f"fit_{cls}": Count("pk", filter=where) for cls, where in classes.items()}
-
-
-def stored_change_classes(values) -> dict:
-    """The counts of `change_class_counts` from the aggregates above."""
-    return {cls: values[f"fit_{cls}"] for cls in ("courses_with_ors", *CLASSES,
-                                                   "single_rating", "no_norm")}
-
-
 def stored_change_class_counts(courses) -> dict:
-    return stored_change_classes(courses.aggregate(**stored_change_class_aggregates()))
+    """`change_class_counts` of the young person's own ratings, read from each course's
+    stored FIT state (spor.measures.state, kept current in the transaction of every change
+    that can move it): one query, the courses with a state counted by its number of
+    ratings and change class. A course without a stored state has no ratings. The same
+    answer as the SQL over the ratings on any history (test_state.py)."""
+    rows = (courses.order_by().filter(fit_state__outcome_count__gte=1)
+            .values_list("fit_state__outcome_count", "fit_state__change")
+            .annotate(n=Count("pk")).values_list("fit_state__outcome_count",
+                                                  "fit_state__change", "n"))
+    counts = Counter()
+    for ratings, change, n in rows:
+        counts["courses_with_ors"] += n
+        if ratings == 1:
+            counts["single_rating"] += n
+        elif change == "":
+            counts["no_norm"] += n
+        elif change in CLASSES:
+            counts[change] += n
+    return {cls: counts[cls] for cls in ("courses_with_ors", *CLASSES, "single_rating",
+                                          "no_norm")}
 
 
 def session_counts(sessions) -> list[dict]:

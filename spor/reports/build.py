@@ -97,31 +97,30 @@ class Scope:
 
 
 def build(scope: Scope, threshold: int, national=None) -> dict:
-    values = sections.aggregate_courses(scope.courses(), {
-        **sections.course_aggregates(), **stats.stored_change_class_aggregates()})
+    by_age = sections.by_age(scope.courses())
+    by_category = sections.by_category(scope.courses())
     before = scope.previous()
     # The period before is shown for its outcomes and anonymous contacts only.
-    previous = sections.aggregate_courses(scope.courses(*before), {
-        **sections.outcome_aggregates(), **sections.anonymous_count_aggregate()})
+    previous = sections.by_age(scope.courses(*before))
     session_rows = stats.session_counts(scope.sessions())
     fmt = Formatter(threshold)
-    outcome = sections.outcome_tables(values)
+    outcome = sections.outcome_tables(by_age)
     report = {
         "year": scope.year,
         "period": {"from": scope.start.isoformat(), "to": scope.end.isoformat()},
         "suppression_threshold": threshold,
         "outcomes": {group: fmt.outcome(outcome[group]) for group in ("under_18", "all")},
-        "main_substance": fmt.categories(sections.substance_table(values)),
+        "main_substance": fmt.categories(sections.substance_table(by_category)),
         "age_distribution": {group: fmt.plain(table) for group, table
-                             in sections.age_tables(values).items()},
+                             in sections.age_tables(by_age).items()},
         "age_bands": [key for key, _low, _high in sections.AGE_BANDS],
-        "anonymous_contacts": fmt.change(values["anonymous_courses"],
-                                         previous["anonymous_courses"]),
-        "referral_sources": fmt.categories(sections.referral_table(values)),
-        "in_school": fmt.in_school(sections.in_school_table(values)),
+        "anonymous_contacts": fmt.change(sections.anonymous_count(by_age),
+                                         sections.anonymous_count(previous)),
+        "referral_sources": fmt.categories(sections.referral_table(by_category)),
+        "in_school": fmt.in_school(sections.in_school_table(by_category)),
         "sessions": {name: fmt.activity(table) for name, table
                      in sections.session_tables(session_rows).items()},
-        "fit": fit_section(scope, fmt, values, session_rows),
+        "fit": fit_section(scope, fmt, session_rows),
         "parent_courses": fmt.parent_courses(figures.parent_courses_in(
             scope.service, scope.start, scope.end)),
         "day_team": fmt.day_team(figures.day_team_in(scope.service, scope.start, scope.end)),
@@ -170,10 +169,10 @@ def key_figures(scope, before, report, previous, fmt) -> dict:
     }
 
 
-def fit_section(scope, fmt, values, session_rows):
+def fit_section(scope, fmt, session_rows):
     """Change classes of the year's courses with outcome ratings, and the share of the
     year's attended sessions that were rated (activity, not persons)."""
-    counts = stats.stored_change_classes(values)
+    counts = stats.stored_change_class_counts(scope.courses())
     cells = {"courses_with_ors": counts["courses_with_ors"],
              **{name: counts[name] for name in FIT_CLASSES}}
     result = fmt.plain(Table(cells, sums={"courses_with_ors": FIT_CLASSES}),

@@ -9,9 +9,12 @@ Counting rules (also printed in every report):
   "unknown".
 - Sessions count in the year they were held.
 
-Each course-level section gives its aggregates as expressions, so that the report can
-compute all of them in one pass over the courses; `section(courses)` runs one alone.
+The course-level sections are worked out from a few grouped counts of the courses
+(`by_age`, `by_category`), each asked for once for the whole report; `section(courses)`
+runs one alone.
 """
+
+from operator import itemgetter
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
@@ -47,27 +50,63 @@ def with_age(courses):
         output_field=IntegerField()))
 
 
-def _outcome_filter(outcome):
-    if outcome == Outcome.UNKNOWN:
-        return Q(outcome__in=["unknown", ""])
-    return Q(outcome=outcome)
+def counted(courses, *names) -> list[dict]:
+    """The courses counted by the values of `names`: one grouped query, a row for each
+    combination found, e.g. [{"outcome": "stopped", "kind": "individual", "n": 4}, ...].
+    The sections work their cells out from these rows, so a report asks the database for
+    a few groups instead of one filtered count for every cell."""
+    return list(courses.order_by().values(*names).annotate(n=Count("pk")))
+
+
+def by_age(courses) -> list[dict]:
+    """The rows of the sections that need the age at start: outcomes, the age
+    distribution and the anonymous contacts."""
+    return counted(with_age(courses), "outcome", "kind", "age")
+
+
+def by_category(courses) -> list[dict]:
+    """The rows of the sections counted from the course alone: main substance, referral
+    and school or work."""
+    return counted(courses, "main_substance", "referral", "kind", "occupation_at_start",
+                   "occupation_at_end")
+
+
+def _total(rows, test=lambda row: True) -> int:
+    return sum(row["n"] for row in rows if test(row))
+
+
+def _cells(rows, key, names) -> dict[str, int]:
+    """The rows' counts added up by the cell `key(row)` names, for each of `names` (in
+    that order, 0 where no row has it)."""
+    cells = dict.fromkeys(names, 0)
+    for row in rows:
+        name = key(row)
+        if name in cells:
+            cells[name] += row["n"]
+    return cells
+
+
+def _anonymous(row) -> bool:
+    return row["kind"] == Course.Kind.ANONYMOUS
+
+
+def _outcome(row):
+    """The outcome cell of a course: a course ended without a recorded one is unknown."""
+    return Outcome.UNKNOWN.value if row["outcome"] == "" else row["outcome"]
+
+
+def _under_18(row) -> bool:
+    return row["age"] is not None and row["age"] < 18
 
 
 # Outcomes at end ---------------------------------------------------------------------
 
-def outcome_aggregates():
-    result = {}
-    for group, condition in (("all", Q()), ("under_18", Q(age__lt=18))):
-        for outcome in OUTCOMES:
-            result[f"outcome_{group}_{outcome}"] = Count(
-                "pk", filter=condition & _outcome_filter(outcome))
-    return result
-
-
-def outcome_tables(values) -> dict[str, Table]:
+def outcome_tables(rows) -> dict[str, Table]:
+    """From the rows of `by_age`."""
     tables = {}
-    for group in ("under_18", "all"):
-        cells = {o: values[f"outcome_{group}_{o}"] for o in OUTCOMES}
+    for group, chosen in (("under_18", [row for row in rows if _under_18(row)]),
+                          ("all", rows)):
+        cells = _cells(chosen, _outcome, OUTCOMES)
         cells["n"] = sum(cells[o] for o in OUTCOMES)
         cells["success"] = cells["stopped"] + cells["reduced"]
         # Nested sums: n = success + the rest, success = stopped + reduced.
@@ -78,120 +117,81 @@ def outcome_tables(values) -> dict[str, Table]:
 
 
 def outcomes(courses):
-    return outcome_tables(with_age(courses).aggregate(**outcome_aggregates()))
+    return outcome_tables(by_age(courses))
 
 
 # Main substance -----------------------------------------------------------------------
 
-def substance_aggregates():
-    return {f"substance_{code}": Count("pk", filter=Q(main_substance=code))
-            for code in SUBSTANCES}
-
-
-def substance_table(values) -> Table:
-    cells = {code: values[f"substance_{code}"] for code in SUBSTANCES}
+def substance_table(rows) -> Table:
+    """From the rows of `by_category`."""
+    cells = _cells(rows, itemgetter("main_substance"), SUBSTANCES)
     cells["n"] = sum(cells.values())
     return Table(cells, sums={"n": SUBSTANCES})
 
 
 def main_substance(courses):
-    return substance_table(courses.aggregate(**substance_aggregates()))
+    return substance_table(by_category(courses))
 
 
 # Age distribution ---------------------------------------------------------------------
 
-def _band(low, high):
-    condition = Q()
-    if low is not None:
-        condition &= Q(age__gte=low)
-    if high is not None:
-        condition &= Q(age__lte=high)
-    return condition
+def age_band(age):
+    """The key of the band of AGE_BANDS an age falls in; None for no age."""
+    for key, low, high in AGE_BANDS:
+        if age is not None and (low is None or age >= low) and (high is None or age <= high):
+            return key
+    return None
 
 
-def age_aggregates():
-    result = {}
-    for group, condition in (("anonymous", Q(kind=Course.Kind.ANONYMOUS)),
-                             ("enrolled", ~Q(kind=Course.Kind.ANONYMOUS))):
-        for i, (_key, low, high) in enumerate(AGE_BANDS):
-            result[f"age_{group}_{i}"] = Count("pk", filter=condition & _band(low, high))
-    return result
-
-
-def age_tables(values) -> dict[str, Table]:
+def age_tables(rows) -> dict[str, Table]:
+    """From the rows of `by_age`."""
     tables = {}
     keys = [key for key, _low, _high in AGE_BANDS]
-    for group in ("anonymous", "enrolled"):
-        cells = {key: values[f"age_{group}_{i}"] for i, key in enumerate(keys)}
+    for group, anonymous in (("anonymous", True), ("enrolled", False)):
+        chosen = [row for row in rows if _anonymous(row) == anonymous]
+        cells = _cells(chosen, lambda row: age_band(row["age"]), keys)
         cells["n"] = sum(cells.values())
         tables[group] = Table(cells, sums={"n": keys})
     return tables
 
 
 def age_distribution(courses):
-    return age_tables(with_age(courses).aggregate(**age_aggregates()))
+    return age_tables(by_age(courses))
 
 
 # Referral sources and kinds of course --------------------------------------------------
 
-def referral_aggregates():
-    return {f"referral_{code}": Count("pk", filter=Q(referral=code)) for code in REFERRALS}
-
-
-def referral_table(values) -> Table:
-    cells = {code: values[f"referral_{code}"] for code in REFERRALS}
+def referral_table(rows) -> Table:
+    """From the rows of `by_category`."""
+    cells = _cells(rows, itemgetter("referral"), REFERRALS)
     cells["n"] = sum(cells.values())
     return Table(cells, sums={"n": REFERRALS})
 
 
 def referral_sources(courses):
-    return referral_table(courses.aggregate(**referral_aggregates()))
+    return referral_table(by_category(courses))
 
 
-def anonymous_count_aggregate():
-    return {"anonymous_courses": Count("pk", filter=Q(kind=Course.Kind.ANONYMOUS))}
+def anonymous_count(rows) -> int:
+    """The anonymous courses, from the rows of `by_age` (or `by_category`)."""
+    return _total(rows, _anonymous)
 
 
-def in_school_aggregates():
-    """Enrolled courses with the school/work status at end recorded and how many of them
-    were in school at the end; of those, the ones with the status at start recorded too
-    (an import may have no start status) and how many were in school at the start."""
-    ended = ~Q(kind=Course.Kind.ANONYMOUS) & ~Q(occupation_at_end="")
-    started = ended & ~Q(occupation_at_start="")
-    return {
-        "school_recorded": Count("pk", filter=ended),
-        "school_at_end": Count("pk", filter=ended & Q(occupation_at_end="school")),
-        "school_start_recorded": Count("pk", filter=started),
-        "school_at_start": Count("pk", filter=started & Q(occupation_at_start="school")),
-    }
-
-
-def in_school_table(values) -> Table:
-    """The shown counts, and those a reader can work out from them (not in school)."""
-    n, at_end = values["school_recorded"], values["school_at_end"]
-    n_start, at_start = values["school_start_recorded"], values["school_at_start"]
+def in_school_table(rows) -> Table:
+    """From the rows of `by_category`: enrolled courses with the school/work status at
+    end recorded and how many of them were in school at the end; of those, the ones with
+    the status at start recorded too (an import may have no start status) and how many
+    were in school at the start. The shown counts, and those a reader can work out from
+    them (not in school)."""
+    ended = [row for row in rows if not _anonymous(row) and row["occupation_at_end"] != ""]
+    started = [row for row in ended if row["occupation_at_start"] != ""]
+    n, n_start = _total(ended), _total(started)
+    at_end = _total(ended, lambda row: row["occupation_at_end"] == "school")
+    at_start = _total(started, lambda row: row["occupation_at_start"] == "school")
     cells = {"n": n, "at_end": at_end, "not_at_end": n - at_end,
              "n_start": n_start, "at_start": at_start, "not_at_start": n_start - at_start}
     return Table(cells, sums={"n": ["at_end", "not_at_end"],
                               "n_start": ["at_start", "not_at_start"]})
-
-
-def course_aggregates():
-    """Every course-level aggregate of the report, for one pass over the courses."""
-    return {**outcome_aggregates(), **substance_aggregates(), **age_aggregates(),
-            **referral_aggregates(), **anonymous_count_aggregate(), **in_school_aggregates()}
-
-
-def aggregate_courses(courses, aggregates=None) -> dict:
-    """All of `course_aggregates` (or the `aggregates` given) in one query. The courses
-    are selected as a subquery that each course's age is worked out once in, rather than
-    once for every count: a
-    LIMIT (of more rows than any table holds) keeps the database from merging it into
-    the outer query, and costs nothing, where a DISTINCT cost a grouping of every row."""
-    rows = with_age(courses.order_by()).values(
-        "pk", "age", "kind", "outcome", "main_substance", "referral", "occupation_at_start",
-        "occupation_at_end")[:2**62]
-    return rows.aggregate(**(aggregates or course_aggregates()))
 
 
 # Sessions ------------------------------------------------------------------------------
