@@ -159,6 +159,46 @@ def among(column: str, values) -> tuple:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
+def stored_rows(queryset, size=2000):
+    """The rows of a values_list() queryset as the driver gives them, a batch of `size`
+    at a time: without the ORM's conversion of every value, most of the time of reading
+    many rows. Keys stay as the database stores them (see `stored_key`); convert the
+    other values where they are needed with `converter`."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+
+
+def stored_key(value):
+    """A primary or foreign key (UUID) as the database stores it and stored_rows reads it."""
+    if value is None or connection.features.has_native_uuid_field:
+        return value
+    return value.hex
+
+
+def converter(model, name):
+    """The ORM's own conversion of a stored value of `model`'s field `name` (a decimal,
+    date or UUID: values that cannot change), worked out once for each value met, so that
+    a column of few distinct values (totals) costs little."""
+    col = model._meta.get_field(name).get_col(model._meta.db_table)
+    steps = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+    seen = {}
+
+    def convert(value):
+        if value in seen:
+            return seen[value]
+        result = value
+        if value is not None:
+            for step in steps:
+                result = step(result, col, connection)
+        if len(seen) < 10_000:
+            seen[value] = result
+        return result
+    return convert
+
+
 def _load(field):
     """The conversion of a stored value to Python's that the driver leaves to Django: JSON
     (read as text on both databases). Dates and booleans the drivers convert themselves

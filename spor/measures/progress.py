@@ -11,12 +11,14 @@ start of the course, as the statistics do.
 
 import dataclasses
 import datetime
+import json
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from spor.lib import bulk
 from spor.measures import instruments
 from spor.measures.fit import (
     ChangeClass,
@@ -119,27 +121,34 @@ def course_fits(courses, service, scope=None) -> dict:
     if not courses:
         return {}
     within = scope.values("pk") if scope is not None else [c.pk for c in courses]
+    # Read as the driver gives the rows, each value converted where it is needed: the
+    # ORM's conversion of every value was most of the time for many courses.
+    course_of = {bulk.stored_key(c.pk): c.pk for c in courses}
+    session_pk = bulk.converter(Session, "id")
     sessions = defaultdict(list)
-    by_id = {}
+    by_id = {}  # by the session's key as stored
     rows = (Session.objects.filter(course__in=within, attendance=Session.Attendance.ATTENDED)
             .order_by("date", "created_at")
             .values_list("id", "course_id", "date", "kind", "plan_change__note"))
-    for pk, course_id, day, kind, note in rows:
-        row = SessionRow(pk, len(sessions[course_id]) + 1, day, kind, note)
-        sessions[course_id].append(row)
+    for pk, course_id, day, kind, note in bulk.stored_rows(rows):
+        course = course_of[course_id]
+        row = SessionRow(session_pk(pk), len(sessions[course]) + 1, day, kind, note)
+        sessions[course].append(row)
         by_id[pk] = row
     ratings = defaultdict(list)
+    total_of, created_of = bulk.converter(Rating, "total"), bulk.converter(Rating, "created_at")
     for session_id, course_id, instrument, rater, answers, total, source, created in (
-            Rating.objects.filter(course__in=within).values_list(
+            bulk.stored_rows(Rating.objects.filter(course__in=within).values_list(
                 "session_id", "course_id", "instrument", "rater", "answers", "total", "source",
-                "created_at")):
+                "created_at"))):
         session = by_id.get(session_id)
         if session is None or total is None or instrument not in instruments.REGISTRY:
             continue  # a session no longer marked attended keeps its rating, unshown
         definition = instruments.get(instrument)
+        answers = json.loads(answers) if isinstance(answers, str) else answers
         values = [answers.get(s.code) for s in definition.scales]
-        ratings[course_id].append(Point(session, instrument, rater, total, values, source,
-                                        created))
+        ratings[course_of[course_id]].append(Point(
+            session, instrument, rater, total_of(total), values, source, created_of(created)))
     norms = Norm.objects.in_effect(service)
     rules = {r.instrument: r for r in AllianceRule.objects.in_effect(service)}
     expected = ExpectedCourse.objects.filter(service=service).first()

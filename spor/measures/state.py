@@ -19,9 +19,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from spor.lib import bulk
 from spor.measures.alarms import attach, order_key
 from spor.measures.fit import SEVERITY, Alarm, change_class
 from spor.measures.models import AlarmResponse, FitState, Rating
@@ -186,10 +187,18 @@ def deferred():
 
 
 def _store(found: dict) -> None:
+    """Replace the stored state of these courses: the old rows deleted and the new ones
+    inserted in bulk (bulk.insert), in the caller's transaction."""
+    if not found:
+        return
     now = timezone.now()
-    rows = [FitState(course_id=pk, computed_at=now, **fields) for pk, fields in found.items()]
-    FitState.objects.bulk_create(rows, update_conflicts=True, unique_fields=["course"],
-                                 update_fields=FIELDS)
+    table = connection.ops.quote_name(FitState._meta.db_table)
+    where, params = bulk.among(connection.ops.quote_name(FitState._meta.pk.column),
+                               [bulk.stored_key(pk) for pk in found])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 (the model's names)
+    bulk.insert(FitState, [{"course_id": bulk.stored_key(pk), "computed_at": now, **fields}
+                           for pk, fields in found.items()])
 
 
 def state_of(course) -> FitState:
