@@ -145,6 +145,10 @@ class Instrument:
         them on every rating)."""
         return tuple(item for item in self.items if isinstance(item, Scale))
 
+    @functools.cached_property
+    def codes(self) -> frozenset:
+        return frozenset(item.code for item in self.items)
+
     @property
     def is_session_measure(self) -> bool:
         """Rated at a session: outcome at the start, alliance at the end."""
@@ -158,8 +162,7 @@ class Instrument:
         """Validated answers keyed by item code; unknown items and bad values are errors."""
         if not isinstance(answers, dict):
             raise ValidationError(_("answers must be an object keyed by item code"))
-        codes = {item.code for item in self.items}
-        errors = {code: _("unknown item") for code in answers if code not in codes}
+        errors = {code: _("unknown item") for code in answers if code not in self.codes}
         cleaned = {}
         for item in self.items:
             try:
