@@ -2,6 +2,7 @@
 itself (its text, page by page) and from the page's HTML."""
 
 import datetime
+import gc
 import io
 import re
 
@@ -152,3 +153,23 @@ class UserAgentStylesheetTests(SimpleTestCase):
         text = pypdf.PdfReader(io.BytesIO(laid_out)).pages[0].extract_text()
         for words in ("Et forløb", "To forløb", "•", "1."):
             self.assertIn(words, text)
+
+    def test_the_collector_of_cycles_goes_through_the_layout_once(self):
+        generations = []
+
+        def seen(phase, info):
+            if phase == "start":
+                generations.append(info["generation"])
+
+        gc.callbacks.append(seen)
+        self.addCleanup(gc.callbacks.remove, seen)
+        pdf.pdf_of("<table>" + "<tr><th>Stoppet</th><td>9</td><td>30 %</td></tr>" * 300
+                   + "</table>")
+        self.assertEqual(generations, [0])
+
+    def test_the_collector_of_cycles_is_left_as_it_was(self):
+        self.addCleanup(gc.enable)
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            pdf.pdf_of("<p>Et forløb</p>")
+            self.assertEqual(gc.isenabled(), enabled)
