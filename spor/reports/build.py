@@ -63,7 +63,12 @@ class Scope:
             courses = courses.filter(client__service__in=self.services)
         if self.team is not None:
             courses = courses.filter(team=self.team)
-        return courses
+        if self.services is None and self.team is None:
+            return courses
+        # Picked by id, the ids found from the service's young people through the index on
+        # (client, end date): else the planner reads every course of the country that
+        # ended in the period and keeps the service's.
+        return Course.objects.filter(pk__in=courses.values("pk"))
 
     def sessions(self, start=None, end=None):
         sessions = Session.objects.filter(date__gte=start or self.start,
