@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -59,7 +59,14 @@ class AccessRecord(models.Model):
         rows = [cls(user_id=user_id, username=username, what=what, purpose=purpose,
                     **{field: subject.pk})
                 for subject in subjects]
-        if rows:
+        if not rows:
+            return
+        fields = [f for f in cls._meta.concrete_fields if not f.primary_key]
+        if len(rows) <= connections[cls.objects.db].ops.bulk_batch_size(fields, rows):
+            # One INSERT is atomic by itself: bulk_create's transaction would add a BEGIN
+            # and a COMMIT, two more round trips, to every page that shows a young person.
+            cls.objects._insert(rows, fields=fields)
+        else:
             cls.objects.bulk_create(rows)
 
     @classmethod
