@@ -14,7 +14,7 @@ import secrets
 
 from django import template
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.html import format_html
@@ -61,10 +61,7 @@ class OnceMiddleware:
             return self.get_response(request)
         user = request.user if request.user.is_authenticated else None
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    SentForm.objects.create(token=token, user=user)
-            except IntegrityError:
+            if not SentForm.claim(token, user):
                 sent = SentForm.objects.filter(token=token, user=user).first()
                 if sent is None:  # another user's token: not for this request
                     return self.get_response(request)

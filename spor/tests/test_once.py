@@ -3,6 +3,8 @@
 import datetime
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,6 +55,25 @@ class SentTwiceTests(PersonaTestCase):
         self.client.post(reverse("client_new_anonymous"),
                          self.new_contact(pseudonym="Luna", form_token=token))
         self.assertTrue(Client.objects.filter(pseudonym="Luna").exists())
+
+    def test_a_token_is_claimed_in_one_statement_and_the_transaction_goes_on(self):
+        # No savepoint around the claim (two round trips on every form sent): a token
+        # already claimed is answered without an error that would end the transaction.
+        with CaptureQueriesContext(connection) as captured:
+            self.assertTrue(SentForm.claim("t1", self.alice))
+            self.assertFalse(SentForm.claim("t1", self.carl))
+        self.assertEqual(len(captured), 2)
+        self.assertEqual(SentForm.objects.get(token="t1").user, self.alice)
+
+    def test_the_token_of_a_form_acted_on_keeps_who_sent_it_when_and_where_it_went(self):
+        self.login(self.alice)
+        token = token_of(self.client.get(reverse("client_new_anonymous")))
+        self.client.post(reverse("client_new_anonymous"), self.new_contact(form_token=token))
+        kiwi = Client.objects.get(pseudonym="Kiwi")
+        sent = SentForm.objects.get(token=token)
+        self.assertEqual((sent.user, sent.location),
+                         (self.alice, reverse("client_detail", args=[kiwi.pk])))
+        self.assertLess(abs(timezone.now() - sent.at), datetime.timedelta(minutes=1))
 
     def test_a_second_volunteer_of_the_same_name_is_refused_by_name(self):
         Volunteer.objects.create(service=self.service, name="Anna")
