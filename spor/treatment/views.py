@@ -48,7 +48,11 @@ def caseload(request):
     listed = (courses.with_due(day).select_related("client", "clinician", "fit_state")
               .order_by(F("fit_state__alarm_rank").asc(nulls_last=True), "-is_due",
                         display_name_sql("client"), "pk"))
-    page = Paginator(listed, CASELOAD_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(listed, CASELOAD_PAGE)
+    # Counted without the columns of what is due, which do not change how many there are
+    # and cost more to put together than the count itself.
+    paginator.count = courses.count()
+    page = paginator.get_page(request.GET.get("page"))
     shown = list(page)
     for course in shown:
         course.client.service = user.service
