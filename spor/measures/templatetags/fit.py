@@ -39,19 +39,22 @@ def with_alarms(courses, service):
 
 
 @register.inclusion_tag("measures/_panels.html")
-def fit_panel(client=None, course=None):
+def fit_panel(client=None, course=None, courses=None):
     """The FIT panel of each course shown (measures/_panel.html): rendered once for each
     change of the course's stored FIT state, which every change the panel shows refreshes
     (ratings, sessions, plan changes, responses, the course, the young person's birth date
     and the service's rules; state.py), and kept under the course, the state's time, the
     language and the panel's code. The panels hold plan notes and responses, so they are
     kept in this process's memory only, never in a shared cache. A course without a stored
-    state is worked out on every request."""
+    state is worked out on every request. The client page passes the `courses` it has read
+    (newest first, with their stored state), so that they are not read again."""
     if course is not None:
         client, courses = course.client, [course]
     else:
-        courses = list(client.courses.select_related("fit_state")
-                       .order_by("-start_date", "-created_at"))
+        if courses is None:
+            courses = client.courses.select_related("fit_state").order_by(
+                "-start_date", "-created_at")
+        courses = list(courses)
         for each in courses:
             each.client = client
     courses.sort(key=lambda c: c.end_date is not None)

@@ -13,14 +13,16 @@ CHART_WEEKS = 16  # at least; back to the start of the latest course, at most a 
 
 
 @register.inclusion_tag("tracking/_panel.html")
-def use_panel(client):
+def use_panel(client, courses=None):
     """The use diary on the client page: the last 30 days, intake against now for each
     course, the timeline of outcome and use, and the paired apps. A constant number of
     queries, whatever the history.
 
-    The page that includes it has checked access and written the access log."""
+    The page that includes it has checked access and written the access log, and may pass
+    the young person's `courses` it has read, so that they are not read again."""
     day = today()
-    courses = {c.pk: c for c in client.courses.filter(start_date__isnull=False)}
+    courses = {c.pk: c for c in (client.courses.all() if courses is None else courses)
+               if c.start_date is not None}
     starts = [c.start_date for c in courses.values()] or [day]
     first = max(min(day - datetime.timedelta(weeks=CHART_WEEKS), max(starts)),
                 day - datetime.timedelta(weeks=52))
