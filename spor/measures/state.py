@@ -114,13 +114,20 @@ def refresh(course_ids) -> None:
     if pending is not None:
         pending["courses"] |= course_ids
         return
-    with transaction.atomic():
+    # In the caller's transaction when there is one, without a savepoint of its own (two
+    # round trips on every rating and session saved): an error here undoes the caller's
+    # change too, as it must, since the state would no longer follow it.
+    with transaction.atomic(savepoint=False):
         # Lock first: a concurrent change to the same course waits, then sees this one.
-        ids = sorted(Course.objects.select_for_update().filter(pk__in=course_ids)
-                     .values_list("pk", flat=True))
-        for start in range(0, len(ids), CHUNK):
-            courses = Course.objects.filter(pk__in=ids[start:start + CHUNK]).select_related(
-                "client__service")
+        # Up to a chunk of courses (a rating, a session: one) are locked and read at once.
+        locked = Course.objects.select_for_update(of=("self",)).filter(pk__in=course_ids)
+        if len(course_ids) <= CHUNK:
+            chunks = [locked.select_related("client__service").order_by("pk")]
+        else:
+            ids = sorted(locked.values_list("pk", flat=True))
+            chunks = (Course.objects.filter(pk__in=ids[start:start + CHUNK]).select_related(
+                "client__service") for start in range(0, len(ids), CHUNK))
+        for courses in chunks:
             by_service = defaultdict(list)
             for course in courses:
                 by_service[course.client.service].append(course)

@@ -172,7 +172,9 @@ def _course_subform(request, course, form_class, instance, what, title, initial=
     if request.method != "POST":
         form = form_class(instance=instance, course=course, initial=initial)
     else:
-        with transaction.atomic():
+        # Within the transaction of the form's one-time token (spor.lib.once) when there is
+        # one, without a savepoint: nothing here is caught, an error undoes the request.
+        with transaction.atomic(savepoint=False):
             # Rules that count the course's sessions (the anonymous-session limit) are
             # checked under a lock on the course: two clinicians registering the last
             # session at the same moment cannot both pass.
