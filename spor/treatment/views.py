@@ -42,10 +42,9 @@ def caseload(request):
     courses = Course.objects.visible_to(user).active()
     if scope != "team":
         courses = courses.filter(clinician=user)
-    # One query orders, pages and reads the page's rows with what is due and their stored
-    # FIT state. Every course shown is of the user's own service (visible_to), which is
-    # read once and shared by the rows.
-    listed = (courses.with_due(day).select_related("client", "clinician", "fit_state")
+    # One query orders, pages and reads the page's rows with what is due, their service
+    # (joined already for the anonymous-session limit) and their stored FIT state.
+    listed = (courses.with_due(day).select_related("client__service", "clinician", "fit_state")
               .order_by(F("fit_state__alarm_rank").asc(nulls_last=True), "-is_due",
                         display_name_sql("client"), "pk"))
     paginator = Paginator(listed, CASELOAD_PAGE)
@@ -55,7 +54,6 @@ def caseload(request):
     page = paginator.get_page(request.GET.get("page"))
     shown = list(page)
     for course in shown:
-        course.client.service = user.service
         course.due = course.due_items(day)
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=add_months(day, -24)).followups_maybe_due(day)

@@ -25,13 +25,13 @@ PANELS = LocMemCache("fit-panels", {"TIMEOUT": 24 * 3600, "OPTIONS": {"MAX_ENTRI
 
 
 @register.simple_tag
-def with_alarms(courses, service):
+def with_alarms(courses):
     """The courses with their open FIT `alarms` (alarms.OpenAlarm, each with `answered` and
     its responses), in the view's order: the caseload orders by the stored state's
     `alarm_rank` (alarms.order_key: unanswered alarms first, the most serious signal first,
     fit.SEVERITY). The courses are read with their stored FIT state (state.py); one query
     for the responses.
-    `{% with_alarms courses user.service as courses %}`"""
+    `{% with_alarms courses as courses %}`"""
     found = alarms.stored_alarms(courses)
     for course in courses:
         course.alarms = found[course.pk]
