@@ -11,6 +11,7 @@ start of the course, as the statistics do.
 
 import dataclasses
 import datetime
+import functools
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -52,10 +53,17 @@ class Point:
     instrument: str
     rater: str
     total: Decimal
-    values: list
+    answers: object  # as stored: JSON text, or the dict it holds
     source: str
     created_at: datetime.datetime
     flags: list = dataclasses.field(default_factory=list)
+
+    @functools.cached_property
+    def values(self) -> list:
+        """The marks of the measure's lines, in order: read from the stored answers only
+        where they are used (the alliance flags), not for every rating of many courses."""
+        answers = json.loads(self.answers) if isinstance(self.answers, str) else self.answers
+        return [answers.get(s.code) for s in instruments.get(self.instrument).scales]
 
     @property
     def number(self) -> int:
@@ -144,11 +152,8 @@ def course_fits(courses, service, scope=None) -> dict:
         session = by_id.get(session_id)
         if session is None or total is None or instrument not in instruments.REGISTRY:
             continue  # a session no longer marked attended keeps its rating, unshown
-        definition = instruments.get(instrument)
-        answers = json.loads(answers) if isinstance(answers, str) else answers
-        values = [answers.get(s.code) for s in definition.scales]
         ratings[course_of[course_id]].append(Point(
-            session, instrument, rater, total_of(total), values, source, created_of(created)))
+            session, instrument, rater, total_of(total), answers, source, created_of(created)))
     norms = Norm.objects.in_effect(service)
     rules = {r.instrument: r for r in AllianceRule.objects.in_effect(service)}
     expected = ExpectedCourse.objects.filter(service=service).first()
