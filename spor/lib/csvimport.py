@@ -178,7 +178,7 @@ def boolean(values, column, required=False):
 
 def choice(values, column, choices, required=False, default=""):
     value = (values.get(column) or "").strip()
-    allowed = _allowed(choices if isinstance(choices, tuple | type) else tuple(choices))
+    allowed = _allowed(choices if isinstance(choices, (tuple, type)) else tuple(choices))
     if not value:
         if required:
             raise Problem(column, "a value is required: one of " + ", ".join(allowed))
@@ -514,8 +514,9 @@ def _in_bulk(ctx, handler, rows) -> None:
     if pk_field.get_internal_type() == "UUIDField" and \
             not connection.features.has_native_uuid_field:
         new_pk = bulk.uuid4_hex
-    for batch in batches(rows, keys.batch):
-        own = keys.find(handler, [handler.key_of(values) for _line, values in batch])
+    for batch in batches(((line, values, handler.key_of(values)) for line, values in rows),
+                         keys.batch):
+        own = keys.find(handler, [key for _line, _values, key in batch])
         stored = keys.values(handler.model, [pk for pk, first in own.values()
                                              if pk is not None and first is None],
                              handler.stored)
@@ -524,14 +525,13 @@ def _in_bulk(ctx, handler, rows) -> None:
             _column, kind, fields = handler.parent
             parent_handler = ctx.kinds[kind]
             found = keys.find(parent_handler, [(values.get(parent_column) or "").strip()
-                                               for _line, values in batch])
+                                               for _line, values, _key in batch])
             by_pk = keys.values(parent_handler.model,
                                 [pk for pk, _first in found.values() if pk is not None],
                                 fields)
             parents = {ref: by_pk.get(pk) for ref, (pk, _first) in found.items()}
         new, mapped = [], []
-        for line, values in batch:
-            key = handler.key_of(values)
+        for line, values, key in batch:
             pk, first = own.get(key, (None, None))
             if first is not None:
                 _report(ctx, handler, line, handler.twice(key, first))
