@@ -131,23 +131,17 @@ def analyze(model, written: int) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def reader(model, fields, pks) -> tuple:
-    """(SQL, params, read) to read the stored rows with these primary keys without the
-    ORM's conversion of every value: the SQL selects the primary key and `fields`
-    (attnames); read(row) gives {field: value}. Keys (the primary key and foreign keys)
-    stay as the database stores them; dates, JSON and booleans come as Python's."""
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [meta.pk.column] + [meta.get_field(f).column for f in fields]
-    where, params = among(quote(meta.pk.column), pks)
-    sql = (f"SELECT {', '.join(quote(c) for c in columns)} "  # noqa: S608 (names from the model)
-           f"FROM {quote(meta.db_table)} WHERE {where}")
-    pairs = [(f, _load(meta.get_field(f))) for f in fields]
+def loader(model, fields):
+    """read(values) gives {field: value} of the stored values of `fields` (attnames), as
+    the driver gives them, converted where the driver leaves it to Django (JSON). Keys
+    (foreign keys) stay as the database stores them; dates, JSON and booleans come as
+    Python's."""
+    pairs = [(f, _load(model._meta.get_field(f))) for f in fields]
 
-    def read(row):
+    def read(values):
         return {f: value if load is None or value is None else load(value)
-                for (f, load), value in zip(pairs, row[1:], strict=True)}
-    return sql, params, read
+                for (f, load), value in zip(pairs, values, strict=True)}
+    return read
 
 
 def among(column: str, values) -> tuple:

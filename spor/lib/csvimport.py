@@ -503,8 +503,8 @@ def _in_bulk(ctx, handler, rows) -> None:
     """Check a file's rows a batch at a time and insert its new rows many at a time.
 
     Each batch costs a few queries, whatever its size: one to find the batch's keys among
-    those stored and imported, one for the stored values of the rows found, one for the
-    rows it refers to, one insert. Memory holds one batch, not the file.
+    those stored and imported with the stored values of the rows found, one for the rows
+    it refers to, one insert. Memory holds one batch, not the file.
     """
     keys = ctx.keys
     parent_column = handler.parent[0] if handler.parent else None
@@ -516,23 +516,16 @@ def _in_bulk(ctx, handler, rows) -> None:
         new_pk = bulk.uuid4_hex
     for batch in batches(((line, values, handler.key_of(values)) for line, values in rows),
                          keys.batch):
-        own = keys.find(handler, [key for _line, _values, key in batch])
-        stored = keys.values(handler.model, [pk for pk, first in own.values()
-                                             if pk is not None and first is None],
-                             handler.stored)
+        own = keys.find(handler, [key for _line, _values, key in batch], handler.stored)
         parents = {}
         if handler.parent:
             _column, kind, fields = handler.parent
-            parent_handler = ctx.kinds[kind]
-            found = keys.find(parent_handler, [(values.get(parent_column) or "").strip()
-                                               for _line, values, _key in batch])
-            by_pk = keys.values(parent_handler.model,
-                                [pk for pk, _first in found.values() if pk is not None],
-                                fields)
-            parents = {ref: by_pk.get(pk) for ref, (pk, _first) in found.items()}
+            found = keys.find(ctx.kinds[kind], [(values.get(parent_column) or "").strip()
+                                                for _line, values, _key in batch], fields)
+            parents = {ref: stored for ref, (_pk, _first, stored) in found.items()}
         new, mapped = [], []
         for line, values, key in batch:
-            pk, first = own.get(key, (None, None))
+            pk, first, stored = own.get(key, (None, None, None))
             if first is not None:
                 _report(ctx, handler, line, handler.twice(key, first))
                 continue
@@ -555,11 +548,11 @@ def _in_bulk(ctx, handler, rows) -> None:
                 ctx.counts[handler.name]["created"] += 1
                 if handler.course_of:
                     ctx.courses.add(fields[handler.course_of])
-            elif all(stored[pk][f] == fields[f] for f in handler.stored):
+            elif all(stored[f] == fields[f] for f in handler.stored):
                 ctx.counts[handler.name]["unchanged"] += 1
             elif _row(ctx, handler, line, values) is None:
                 pk = None
-            own[key] = (pk, line)
+            own[key] = (pk, line, None)
             mapped.append((key, pk, line))
         bulk.insert(handler.model, new)
         keys.add(handler, mapped)
@@ -598,16 +591,25 @@ class RefMap:
             self.tables[kind] = name
         return self.tables[kind]
 
-    def find(self, handler, keys) -> dict:
-        """{key: (pk, line)} of the keys known."""
+    def find(self, handler, keys, fields=()) -> dict:
+        """{key: (pk, line, stored)} of the keys known, where `stored` is {"pk": pk,
+        field: value} of the row as stored (None where the row had problems), read as
+        the driver gives it (see bulk.loader): keys as the database stores them, the
+        other values as Python's."""
         keys = list({k for k in keys if k})
         if not keys:
             return {}
-        where, params = bulk.among("ref", keys)
+        meta = handler.model._meta
+        quote = connection.ops.quote_name
+        columns = "".join(f", m.{quote(meta.get_field(f).column)}" for f in fields)
+        where, params = bulk.among("t.ref", keys)
+        read = bulk.loader(handler.model, fields)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT ref, pk, line FROM {self.table(handler)} "  # noqa: S608
-                           f"WHERE {where}", params)
-            return {key: (pk, line) for key, pk, line in cursor.fetchall()}
+            cursor.execute(f"SELECT t.ref, t.pk, t.line{columns} "  # noqa: S608 (names from the models)
+                           f"FROM {self.table(handler)} t LEFT JOIN {quote(meta.db_table)} m "
+                           f"ON m.{quote(meta.pk.column)} = t.pk WHERE {where}", params)
+            return {key: (pk, line, None if pk is None else {"pk": pk, **read(values)})
+                    for key, pk, line, *values in cursor.fetchall()}
 
     def broken(self, kind, key) -> bool:
         handler = self.ctx.kinds.get(kind)
@@ -615,17 +617,6 @@ class RefMap:
             return False
         found = self.find(handler, [key]).get(key)
         return found is not None and found[0] is None
-
-    @staticmethod
-    def values(model, pks, fields) -> dict:
-        """{pk: {field: value}} of stored rows, read as the driver gives them (see
-        bulk.reader): keys as the database stores them, the other values as Python's."""
-        if not pks:
-            return {}
-        sql, params, read = bulk.reader(model, fields, pks)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {row[0]: {"pk": row[0], **read(row)} for row in cursor.fetchall()}
 
     def add(self, handler, rows) -> None:
         """Note (key, pk, line) of the rows just imported."""
