@@ -200,6 +200,22 @@ class PercentTests(TestCase):
         self.assertIsNone(percent(0, 0))
 
 
+class AgeBandTests(TestCase):
+    def test_each_age_falls_in_the_band_that_holds_it_at_both_ends(self):
+        self.assertEqual([sections.age_band(age) for age in (12, 14, 15, 17, 18, 20, 21, 24,
+                                                              25, 40)],
+                         ["under 15", "under 15", "15-17", "15-17", "18-20", "18-20",
+                          "21-24", "21-24", "25+", "25+"])
+
+    def test_a_seventeen_year_old_is_under_18_and_an_eighteen_year_old_is_not(self):
+        s = Service.objects.create(name="Grænse")
+        t = Team.objects.create(service=s, name="T")
+        course(s, t, 17, "stopped")
+        course(s, t, 18, "stopped")
+        tables = sections.outcomes(Scope(2014, [s]).courses())
+        self.assertEqual((tables["under_18"].cells["n"], tables["all"].cells["n"]), (1, 2))
+
+
 class OneSectionAloneTests(TestCase):
     def test_each_section_runs_alone_on_a_queryset(self):
         service = Service.objects.create(name="Alene")
