@@ -5,12 +5,13 @@ rating-link tokens and young people's identifiers, query strings carry searches.
 address, browser or referrer is logged either.
 """
 
+import gc
 import logging
 import os
 import traceback
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
@@ -100,6 +101,15 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        """The application, loaded once before the workers are forked (preload_app).
+
+        What it holds then (Django, the URL patterns, the templates' code: a few hundred
+        thousand objects) lives as long as the process, so it is moved out of the reach of
+        the collector of reference cycles, which would otherwise go through all of it at
+        every collection of its oldest generation, in every worker, and would touch the
+        pages the workers share with this process."""
         from spor.wsgi import application
 
+        reverse("login")  # the URL patterns too: they are loaded at first use
+        gc.freeze()
         return application

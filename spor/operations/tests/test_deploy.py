@@ -2,6 +2,7 @@
 units, Caddy's own validator for the site file, the compose file parsed and held against
 the image's entry point, and the real `spor serve` behind the real Caddy over HTTPS."""
 
+import gc
 import http.cookiejar
 import os
 import re
@@ -240,6 +241,14 @@ class ServeTests(SimpleTestCase):
                 return r.status == 200
         except (OSError, urllib.error.URLError, ssl.SSLError):
             return False
+
+
+class ServerLoadTests(SimpleTestCase):
+    def test_what_the_application_holds_when_loaded_is_left_out_of_collections(self):
+        self.addCleanup(gc.unfreeze)
+        gc.unfreeze()
+        serve.Server("127.0.0.1:0").load()
+        self.assertGreater(gc.get_freeze_count(), 10_000)
 
 
 class ServerSizeTests(SimpleTestCase):
