@@ -7,12 +7,13 @@ in the database so that every server process sees it:
 - Its key is the service, the filters (year, team, period, compared year), the
   suppression threshold and the version of the counting code; a row also names its
   service, and is only ever read for that service.
-- Its fingerprint is what the figures are made from: a hash of every row the report
-  counts (the courses that ended in the period and in the one before it, their young
-  people and stored FIT states, the sessions of both periods and the ratings of the
-  period's sessions; for a compared year its rows too) and today's date (follow-ups fall
-  due). A change inside the period, or one that moves a row into it or out of it, is a
-  change; this year's sessions leave last year's report as it is. A change of parent
+- Its fingerprint is how often the rows it counts have changed (the courses that ended
+  in the period and in the one before it, their young people and stored FIT states, the
+  sessions of both periods and the ratings of the period's sessions; for a compared year
+  its rows too), as the database's triggers count it for each service, team and month
+  (`ReportChange`, migration 0003), and today's date (follow-ups fall due). A change
+  inside the period, or one that moves a row into it or out of it, is a change; this
+  year's sessions leave last year's report as it is. A change of parent
   courses, day team, outreach, teams or national figures, which are counted elsewhere,
   forgets every kept report when it is committed.
 - On PostgreSQL only one process builds a report at a time: the row is locked while it
@@ -28,13 +29,10 @@ import json
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from spor.clients.models import Client
 from spor.lib import versions
 from spor.lib.dates import today
-from spor.measures.models import FitState
 from spor.reports.build import Scope, make_report
 from spor.reports.models import KeptReport
 
@@ -67,53 +65,53 @@ def _scopes(service, year, team, start, end, compare) -> list:
     return scopes
 
 
-def _read_by(scope) -> list:
-    """The rows a report of `scope` counts (build.build), as querysets: the courses that
-    ended in the period and in the one before, their young people and stored FIT states,
-    the sessions of both periods, and the ratings of the period's sessions. Whole rows, so
-    that a change of any column of them is a change."""
-    found = []
-    for start, end in ((scope.start, scope.end), scope.previous()):
-        courses = scope.courses(start, end)
-        found += [courses, Client.objects.filter(pk__in=courses.values("client_id")),
-                  FitState.objects.filter(course__in=courses.values("pk")),
-                  scope.sessions(start, end)]
-    return [*found, scope.ratings()]
+def _months(service, year, team, start, end, compare) -> list:
+    """The months the report counts (`ReportChange.unit`), as ranges: the period and the
+    one before it, and the compared year's."""
+    def unit(day):
+        return day.year * 12 + day.month - 1
+    return [(unit(first), unit(last))
+            for scope in _scopes(service, year, team, start, end, compare)
+            for first, last in ((scope.start, scope.end), scope.previous())]
+
+
+# Rows of transactions in the counted months beyond which a read folds the service's.
+_FOLD_AFTER = 100
 
 
 def fingerprint(service, year, team=None, start=None, end=None, compare=None) -> str:
-    """What the report with these filters is made from, as it stands now: every row it
-    counts (`_read_by`) and today's date (follow-ups fall due). A change outside them, e.g.
-    this year's sessions for last year's report, leaves it as it is.
-
-    On PostgreSQL one query, from each row's id, the transaction that last wrote it
-    (`xmin`) and where that version of the row lies (`ctid`: every update writes a new
-    version elsewhere, also twice in one transaction), whatever wrote it, signals or not,
-    summed as 64-bit hashes with the count of each set: the columns are not read. SQLite has no
-    such column: there each set's rows are read whole and hashed here."""
-    sets = [(rows.order_by(), rows.model._meta.db_table, rows.model._meta.pk.column)
-            for scope in _scopes(service, year, team, start, end, compare)
-            for rows in _read_by(scope)]
+    """What the report with these filters is made from, as it stands now: how often the
+    rows it counts changed (`ReportChange`, counted by the database itself on every write
+    of them) in the months it counts, of the team when one is chosen, and today's date
+    (follow-ups fall due). The count only grows, so a change is never missed; a change in
+    a month that the period covers only in part counts the report once more than needed.
+    One query of a few index rows, whatever the size of the service."""
+    months = _months(service, year, team, start, end, compare)
+    where = "service_id = %s AND (" + " OR ".join(["unit BETWEEN %s AND %s"] * len(months)) + ")"
+    params = [service.pk, *[edge for pair in months for edge in pair]]
+    of_team = (" AND team_id = %s", [team.pk]) if team is not None else ("", [])
+    read = (f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN tx = 0 THEN 0 ELSE 1 END), 0) "  # noqa: S608 (no values in it)
+            f"FROM reports_change WHERE {where}{of_team[0]}")
+    # Each transaction wrote rows of its own: those of the service's committed ones are
+    # folded into one a month and team, keeping the sum (a transaction still open is not
+    # seen, so its rows stay as they are).
+    fold = ("WITH gone AS (DELETE FROM reports_change WHERE service_id = %s AND tx <> 0 "
+            "RETURNING team_id, unit, n) "
+            "INSERT INTO reports_change (service_id, team_id, unit, tx, n) "
+            "SELECT %s, team_id, unit, 0, sum(n) FROM gone GROUP BY team_id, unit "
+            "ON CONFLICT (service_id, unit, team_id, tx) "
+            "DO UPDATE SET n = reports_change.n + excluded.n")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            parts, params = [], []
-            for rows, table, pk in sets:
-                version = RawSQL(f"{table}.{pk}::text || ':' || {table}.xmin::text || ':' || "  # noqa: S611 (names from the models)
-                                 f"{table}.ctid::text", ())
-                inner, more = rows.annotate(v=version).values("v").query.sql_with_params()
-                parts.append(f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(v, 0)), 0) "  # noqa: S608 (SQL from the querysets)
-                             f"FROM ({inner}) d)")
-                params += more
-            cursor.execute("SELECT " + ", ".join(parts), params)
-            found = cursor.fetchone()
-        else:
-            found = []
-            for rows, table, pk in sets:
-                inner, params = rows.values("pk").query.sql_with_params()
-                cursor.execute(f"SELECT * FROM {table} WHERE {pk} IN ({inner}) "  # noqa: S608 (names from the models)
-                               f"ORDER BY {pk}", params)
-                found.append(cursor.fetchall())
-    return hashlib.sha256(repr((today().isoformat(), list(found))).encode()).hexdigest()
+        cursor.execute(read, params + of_team[1])
+        changes, unfolded = cursor.fetchone()
+    if (connection.vendor == "postgresql" and unfolded > _FOLD_AFTER
+            and not connection.in_atomic_block):  # (a build's would hold the rows meanwhile)
+        try:  # only tidies: the count is read
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(fold, [service.pk, service.pk])
+        except DatabaseError:
+            pass
+    return f"{today().isoformat()}:{changes}"
 
 
 def report(service, year, team=None, start=None, end=None, compare=None) -> Kept:

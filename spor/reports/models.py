@@ -50,3 +50,31 @@ class KeptReport(models.Model):
 
     def __str__(self):
         return f"{self.key[:12]} ({self.built_at})"
+
+
+class ReportChange(models.Model):
+    """How often the rows a report counts changed, for one service, team and month
+    (`unit`: year * 12 + month - 1), written by database triggers (migration 0003) on
+    every write of a course, young person, FIT state, session or rating, whatever made it:
+    the ORM, a bulk update, raw SQL or an import. The kept reports compare the sum of `n`
+    over the months they count (spor.reports.kept).
+
+    On PostgreSQL each transaction writes rows of its own (`tx`, its id), so that writers
+    never wait for each other here; the page folds those of committed transactions into
+    the row of `tx` 0 now and then, keeping the sum. SQLite has one writer at a time and
+    counts in the row of `tx` 0 directly."""
+
+    service = models.ForeignKey("accounts.Service", models.CASCADE, related_name="+",
+                                db_constraint=False, db_index=False)
+    team_id = models.BigIntegerField()  # a number only: a team deleted leaves its rows
+    unit = models.IntegerField()
+    tx = models.BigIntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "reports_change"  # named in the triggers
+        constraints = [models.UniqueConstraint(fields=["service", "unit", "team_id", "tx"],
+                                               name="report_change_once")]
+
+    def __str__(self):
+        return f"{self.service_id}/{self.team_id}/{self.unit}: {self.n}"

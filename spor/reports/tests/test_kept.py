@@ -4,6 +4,7 @@ at a time, and never shown to another service."""
 import datetime
 import threading
 import time
+from importlib import import_module
 
 from django.db import connection, transaction
 from django.test import Client as Browser
@@ -15,12 +16,14 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from spor.accounts.models import Service, Team
 from spor.clients.models import Client
+from spor.lib import bulk
 from spor.lib.testing import Personas, RaceTestCase, at_once, make_user
+from spor.measures.models import FitState
 from spor.measures.tests.helpers import course_with, rate
 from spor.programmes.models import OutreachContact
 from spor.reports import kept
 from spor.reports.build import make_report
-from spor.reports.models import KeptReport
+from spor.reports.models import KeptReport, ReportChange
 from spor.treatment.models import Course, Session
 
 URL = reverse("statistics")
@@ -258,6 +261,45 @@ class FingerprintTests(Personas, TestCase):
         self.check(lambda: self.session(self.long_ago, "2023-04-10"), changed=True,
                    compare=2023)
 
+    def test_a_state_written_in_bulk_by_raw_sql_or_by_an_import_is_a_change(self):
+        in_period = self.running.sessions.get(date=day("2025-12-08"))
+
+        def raw(sql, value, pk):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [value, Session._meta.pk.get_db_prep_value(pk, connection)])
+        self.check(lambda: raw("UPDATE treatment_session SET attendance = %s WHERE id = %s",
+                               "cancelled", in_period.pk), changed=True)
+        self.check(lambda: raw("UPDATE treatment_session SET attendance = %s WHERE id = %s",
+                               "cancelled", self.later.pk), changed=False)
+        self.check(lambda: bulk.insert(Session, [{"course_id": self.running.pk,
+                                                  "date": day("2025-12-29")}]), changed=True)
+        self.check(lambda: FitState.objects.filter(course=self.ended).update(
+            change="deteriorated"), changed=True)
+        self.check(lambda: FitState.objects.filter(course=self.running).update(
+            change="deteriorated"), changed=False)
+
+    def test_sessions_follow_their_course_and_young_person_to_another_team_or_service(self):
+        # A young person with a course still running: counted by its sessions alone.
+        eva = Client.objects.create(service=self.service, team=self.team_a, anonymous=False,
+                                    first_name="Eva", last_name="Berg", birth_year=2009,
+                                    gender="female")
+        course = course_with(eva, self.team_a, [20, 24], start=day("2025-10-06"))
+        there = Team.objects.create(service=self.other_service, name="Rådgivning")
+        elsewhere = Client.objects.create(service=self.other_service, team=there,
+                                          anonymous=False,
+                                          first_name="Ole", last_name="Vang",
+                                          birth_year=2009, gender="male")
+        self.check(lambda: Course.objects.filter(pk=course.pk).update(team=self.team_b),
+                   changed=True, team=self.team_a)
+        self.check(lambda: Client.objects.filter(pk=eva.pk).update(
+            service=self.other_service), changed=True)
+        self.check(lambda: Client.objects.filter(pk=eva.pk).update(
+            service=self.service), changed=True)
+        self.check(lambda: Course.objects.filter(pk=course.pk).update(client=elsewhere),
+                   changed=True)
+        self.check(lambda: Client.objects.filter(pk=eva.pk).update(
+            service=self.other_service), changed=False)
+
 
 # Days from 2024-12-01 to 2026-01-31 (0-426): the period before, 2025 and its edges.
 FIRST_DAY = datetime.date(2024, 12, 1)
@@ -273,6 +315,8 @@ CHANGES = st.one_of(
     st.tuples(st.just("outcome"), PICK, st.sampled_from(["stopped", "reduced", "unknown"])),
     st.tuples(st.just("team"), PICK),
     st.tuples(st.just("birth"), PICK, st.integers(2005, 2012)),
+    st.tuples(st.just("service"), PICK),
+    st.tuples(st.just("raw"), PICK, DAY),
 )
 
 
@@ -293,10 +337,11 @@ class FingerprintOnRandomChangesTests(HypothesisTestCase):
             courses.append(course_with(client, teams[i % 2], [20, 24, None, 28],
                                        start=FIRST_DAY + datetime.timedelta(days=120 * i)))
         filters = [{}, {"team": teams[0]}]
+        services = [service, Service.objects.create(name="Andetsteds")]
         for change in changes:
             before = [(kept.fingerprint(service, 2025, **f), self.figures(service, **f))
                       for f in filters]
-            self.apply(courses, teams, *change)
+            self.apply(courses, teams, services, *change)
             for f, (fingerprint, figures) in zip(filters, before, strict=True):
                 if kept.fingerprint(service, 2025, **f) == fingerprint:
                     self.assertEqual(self.figures(service, **f), figures, (change, f))
@@ -306,7 +351,7 @@ class FingerprintOnRandomChangesTests(HypothesisTestCase):
         return make_report(2025, service, team)
 
     @staticmethod
-    def apply(courses, teams, kind, pick, *args):
+    def apply(courses, teams, services, kind, pick, *args):
         course = Course.objects.get(pk=courses[pick % len(courses)].pk)
         sessions = list(Session.objects.filter(course__in=courses).order_by("pk"))
         session = sessions[pick % len(sessions)] if sessions else None
@@ -339,6 +384,14 @@ class FingerprintOnRandomChangesTests(HypothesisTestCase):
             client.birth_date = datetime.date(args[0], 6, 1)
             client.birth_year = args[0]
             client.save()
+        elif kind == "service":  # to the other service, or back
+            Client.objects.filter(pk=course.client_id).update(service=services[
+                1 if course.client.service_id == services[0].pk else 0])
+        elif kind == "raw" and session is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE treatment_session SET date = %s WHERE id = %s", [
+                    FIRST_DAY + datetime.timedelta(days=args[0]),
+                    Session._meta.pk.get_db_prep_value(session.pk, connection)])
 
 
 class ConcurrentBuildTests(RaceTestCase):
@@ -390,3 +443,92 @@ class ConcurrentBuildTests(RaceTestCase):
         self.assertEqual(sessions_in(page), sessions_in(old))
         self.assertContains(page, "talt op")
         self.assertEqual(sessions_in(self.client.get(URL, {"year": 2026})), sessions_in(old) + 1)
+
+
+class ChangeRecordTriggersTests(TestCase):
+    def test_every_table_a_report_counts_has_its_triggers(self):
+        """On SQLite a later migration that changes a column of one of these tables makes
+        the table anew, without its triggers: such a migration must make them again
+        (reports 0003's `create`)."""
+        tables = list(import_module("spor.reports.migrations.0003_report_change").COLUMNS)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT c.relname, count(*) FROM pg_trigger t JOIN pg_class c "
+                               "ON c.oid = t.tgrelid WHERE t.tgname LIKE 'reports_change_%%' "
+                               "GROUP BY c.relname")
+                each = 4  # insert, update, delete, truncate
+            else:
+                cursor.execute("SELECT tbl_name, count(*) FROM sqlite_master WHERE type = "
+                               "'trigger' AND name LIKE 'reports_change_%%' GROUP BY tbl_name")
+                each = 3
+            found = dict(cursor.fetchall())
+        self.assertEqual({table: found.get(table) for table in tables},
+                         dict.fromkeys(tables, each))
+
+class ChangeRecordTests(RaceTestCase):
+    """The change record (ReportChange) as transactions meet: writers of one service and
+    month never wait for each other, and folding it never loses a change."""
+
+    def setUp(self):
+        super().setUp()
+        if connection.vendor != "postgresql":
+            self.skipTest("transactions at once are PostgreSQL's")
+
+    def write_while_another_is_open(self, read_meanwhile):
+        """A session written in a transaction kept open while `read_meanwhile` runs in
+        another; returns what it returned."""
+        written, done = threading.Event(), threading.Event()
+
+        def hold():
+            try:
+                with transaction.atomic():
+                    Session.objects.create(course=self.ida_course, date=datetime.date(2026, 2, 2))
+                    written.set()
+                    done.wait(10)
+            finally:
+                written.set()
+
+        def meanwhile():
+            written.wait(10)
+            try:
+                return read_meanwhile()
+            finally:
+                done.set()
+        return at_once(hold, meanwhile)[1]
+
+    def test_writers_in_one_service_team_and_month_do_not_wait_for_each_other(self):
+        other = Course.objects.create(client=self.dan, team=self.ida_course.team,
+                                      kind="individual", start_date=datetime.date(2026, 1, 5))
+        before = kept.fingerprint(self.service, 2026)
+
+        def write():
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                Session.objects.create(course=other, date=datetime.date(2026, 2, 3))
+            return "written"
+        self.assertEqual(self.write_while_another_is_open(write), "written")
+        self.assertEqual(Session.objects.filter(date__month=2, date__day__in=[2, 3]).count(), 2)
+        self.assertNotEqual(kept.fingerprint(self.service, 2026), before)
+
+    def test_folding_keeps_the_count_and_misses_no_transaction_still_open(self):
+        for n in range(5):  # five transactions: five rows of the change record
+            Session.objects.create(course=self.ida_course, date=datetime.date(2026, 1, 5 + n))
+        rows = ReportChange.objects.filter(service=self.service).count()
+        folding, kept._FOLD_AFTER = kept._FOLD_AFTER, 0
+        try:
+            first = kept.fingerprint(self.service, 2026)
+            self.assertLess(ReportChange.objects.filter(service=self.service).count(), rows)
+            self.assertEqual(kept.fingerprint(self.service, 2026), first)
+            # A change committed and one not yet: the read folds the first only, and the
+            # second still counts once it is committed.
+            def write_and_read():
+                Session.objects.create(course=self.dan_course, date=datetime.date(2026, 3, 2))
+                return (kept.fingerprint(self.service, 2026),
+                        ReportChange.objects.filter(service=self.service).exclude(tx=0).count())
+            meanwhile, unfolded = self.write_while_another_is_open(write_and_read)
+        finally:
+            kept._FOLD_AFTER = folding
+        self.assertEqual(unfolded, 0)
+        self.assertNotEqual(meanwhile, first)
+        self.assertNotEqual(kept.fingerprint(self.service, 2026), meanwhile)
