@@ -29,6 +29,7 @@ from spor.measures.models import AlarmResponse, FitState, Rating
 from spor.measures.progress import course_fits
 
 CHUNK = 500  # courses worked out at a time: memory stays flat for a national rebuild
+BULK_FROM = 50  # courses stored at once from which they are written in bulk (_store)
 FIELDS = [f.name for f in FitState._meta.concrete_fields if f.name != "course"]
 _pending: contextvars.ContextVar = contextvars.ContextVar("fit_state_pending", default=None)
 
@@ -194,11 +195,18 @@ def deferred():
 
 
 def _store(found: dict) -> None:
-    """Replace the stored state of these courses: the old rows deleted and the new ones
-    inserted in bulk (bulk.insert), in the caller's transaction."""
+    """Store the state of these courses, in the caller's transaction: one upsert through
+    the ORM for a few courses (a rating or a session saved), and for many (an import) the
+    old rows deleted and the new ones inserted in bulk (bulk.insert), without the ORM's
+    preparation of every value."""
     if not found:
         return
     now = timezone.now()
+    if len(found) < BULK_FROM:
+        FitState.objects.bulk_create(
+            [FitState(course_id=pk, computed_at=now, **fields) for pk, fields in found.items()],
+            update_conflicts=True, unique_fields=["course"], update_fields=FIELDS)
+        return
     table = connection.ops.quote_name(FitState._meta.db_table)
     where, params = bulk.among(connection.ops.quote_name(FitState._meta.pk.column),
                                [bulk.stored_key(pk) for pk in found])

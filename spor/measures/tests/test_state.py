@@ -3,6 +3,7 @@ and read by the caseload and overview in a constant number of queries."""
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 from django.core.management import call_command
 from django.db.models import Q
@@ -174,6 +175,22 @@ class KeptCurrentTests(Personas, TestCase):
                 rate(session, value)
             self.assertEqual(FitState.objects.get(course=course).outcome_count, 0)
         self.assertEqual(FitState.objects.get(course=course).outcome_count, 3)
+
+
+class StoredInBulkTests(Personas, TestCase):
+    def test_many_courses_stored_in_bulk_replace_their_old_state_with_the_same_rows(self):
+        expected.load(self.service, dict(MODEL))
+        courses = [course_with(self.ida, self.team_a, [20, 21, 8], clinician=self.alice),
+                   course_with(self.ida, self.team_a, [15, 12, 9], srs=[30, 20, 25],
+                               end=START + datetime.timedelta(days=60)),
+                   course_with(self.ida, self.team_a, [])]
+        kept = snapshot()  # each stored by a rating or a session saved, one at a time
+        self.assertLessEqual({c.pk for c in courses}, set(kept))
+        FitState.objects.filter(course__in=courses).update(alarms=[], outcome_count=99,
+                                                           change="")
+        with mock.patch.object(state, "BULK_FROM", 1):
+            state.refresh([c.pk for c in courses])
+        self.assertEqual(snapshot(), kept)
 
 
 class ConstantQueriesTests(Personas, TestCase):
