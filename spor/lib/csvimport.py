@@ -285,11 +285,13 @@ def save(obj, fields: dict, column_of: dict | None = None, changed=False) -> str
     return outcome
 
 
-def run_import(folder: Path, files: list[CsvFile], service, after=None) -> ImportContext:
+def run_import(folder: Path, files: list[CsvFile], service, after=None,
+               writing=contextlib.nullcontext) -> ImportContext:
     """Import every known file of `folder` in one transaction; roll back on any problem.
 
     `service()` gives the service to import into. It is called inside the transaction, so
     that a service made for the import is not left behind when the import is refused.
+    `writing(service)` is entered in the transaction around all that is written.
     """
     ctx = ImportContext(service=None)
     if not folder.is_dir():
@@ -305,8 +307,9 @@ def run_import(folder: Path, files: list[CsvFile], service, after=None) -> Impor
         if required not in present:
             ctx.problem(required, 0, "file", "the file is missing")
     try:
-        with page_cache(), transaction.atomic():
+        with page_cache(), transaction.atomic(), contextlib.ExitStack() as stack:
             ctx.service = service()
+            stack.enter_context(writing(ctx.service))
             ctx.keys = RefMap(ctx)
             ctx.kinds = {f.kind: f for f in files if f.model is not None}
             for handler in files:

@@ -24,6 +24,7 @@ in the database so that every server process sees it:
   build makes one, outside a transaction.
 """
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -34,7 +35,7 @@ from django.utils import timezone
 from spor.lib import versions
 from spor.lib.dates import today
 from spor.reports.build import Scope, make_report
-from spor.reports.models import KeptReport
+from spor.reports.models import KeptReport, ReportChange
 
 _HERE = Path(__file__).resolve().parent
 # The code whose change changes the figures (a new release builds every report anew).
@@ -78,6 +79,34 @@ def _months(service, year, team, start, end, compare) -> list:
 # Rows of transactions in the counted months beyond which a read folds the service's.
 _FOLD_AFTER = 100
 
+# The unit of a change of every month and team of a service (an import's).
+EVERY_MONTH = -1
+
+
+@contextlib.contextmanager
+def counted_as_one(service):
+    """Writes in the current transaction counted as one change of every month and team of
+    `service`, for an import: on SQLite its triggers run once per row, a third of the
+    import's time, and they stand down meanwhile. That misses no one else's write, since
+    SQLite lets one transaction write at a time, and the row that stands them down is
+    never seen outside the import's transaction. PostgreSQL's triggers run once a
+    statement and keep counting."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("counted_as_one needs the transaction the writes are made in")
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO reports_change (service_id, team_id, unit, tx, n) "
+                       "VALUES (%s, 0, %s, 0, 1) ON CONFLICT (service_id, unit, team_id, tx) "
+                       "DO UPDATE SET n = reports_change.n + 1", [service.pk, EVERY_MONTH])
+        if sqlite:
+            cursor.execute("INSERT INTO reports_change_off (id) VALUES (1)")
+    try:
+        yield
+    finally:
+        if sqlite and not connection.needs_rollback:  # (else it goes with the rollback)
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM reports_change_off")
+
 
 def fingerprint(service, year, team=None, start=None, end=None, compare=None) -> str:
     """What the report with these filters is made from, as it stands now: how often the
@@ -87,31 +116,47 @@ def fingerprint(service, year, team=None, start=None, end=None, compare=None) ->
     a month that the period covers only in part counts the report once more than needed.
     One query of a few index rows, whatever the size of the service."""
     months = _months(service, year, team, start, end, compare)
-    where = "service_id = %s AND (" + " OR ".join(["unit BETWEEN %s AND %s"] * len(months)) + ")"
-    params = [service.pk, *[edge for pair in months for edge in pair]]
+    where = " OR ".join(["unit BETWEEN %s AND %s"] * len(months))
+    params = [service.pk, EVERY_MONTH, *[edge for pair in months for edge in pair]]
     of_team = (" AND team_id = %s", [team.pk]) if team is not None else ("", [])
     read = (f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN tx = 0 THEN 0 ELSE 1 END), 0) "  # noqa: S608 (no values in it)
-            f"FROM reports_change WHERE {where}{of_team[0]}")
-    # Each transaction wrote rows of its own: those of the service's committed ones are
-    # folded into one a month and team, keeping the sum (a transaction still open is not
-    # seen, so its rows stay as they are).
-    fold = ("WITH gone AS (DELETE FROM reports_change WHERE service_id = %s AND tx <> 0 "
-            "RETURNING team_id, unit, n) "
-            "INSERT INTO reports_change (service_id, team_id, unit, tx, n) "
-            "SELECT %s, team_id, unit, 0, sum(n) FROM gone GROUP BY team_id, unit "
-            "ON CONFLICT (service_id, unit, team_id, tx) "
-            "DO UPDATE SET n = reports_change.n + excluded.n")
+            f"FROM reports_change WHERE service_id = %s "
+            f"AND (unit = %s OR (({where}){of_team[0]}))")
     with connection.cursor() as cursor:
         cursor.execute(read, params + of_team[1])
         changes, unfolded = cursor.fetchone()
-    if (connection.vendor == "postgresql" and unfolded > _FOLD_AFTER
-            and not connection.in_atomic_block):  # (a build's would hold the rows meanwhile)
+    # (Not in a build's transaction: it would hold the rows while it counts.)
+    if unfolded > _FOLD_AFTER and not connection.in_atomic_block:
         try:  # only tidies: the count is read
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(fold, [service.pk, service.pk])
+            fold(service.pk)
         except DatabaseError:
             pass
     return f"{today().isoformat()}:{changes}"
+
+
+def fold(service_id) -> int:
+    """On PostgreSQL each transaction counts its changes in rows of its own: the service's
+    rows of committed transactions are folded into one a month and team, keeping the sum
+    (a transaction still open is not seen, so its rows stay as they are). Returns the rows
+    folded."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("WITH gone AS (DELETE FROM reports_change WHERE service_id = %s "
+                       "AND tx <> 0 RETURNING team_id, unit, n) "
+                       "INSERT INTO reports_change (service_id, team_id, unit, tx, n) "
+                       "SELECT %s, team_id, unit, 0, sum(n) FROM gone GROUP BY team_id, unit "
+                       "ON CONFLICT (service_id, unit, team_id, tx) "
+                       "DO UPDATE SET n = reports_change.n + excluded.n "
+                       "RETURNING (SELECT count(*) FROM gone)", [service_id, service_id])
+        return max((row[0] for row in cursor.fetchall()), default=0)
+
+
+def fold_all() -> str:
+    """The daily job: every service's change record folded, also where nobody reads the
+    statistics, so that it keeps a few rows a month and team."""
+    services = (ReportChange.objects.exclude(tx=0).values_list("service_id", flat=True)
+                .distinct())
+    folded = sum(fold(service_id) for service_id in list(services))
+    return f"Folded {folded} rows of the statistics' change record."
 
 
 def report(service, year, team=None, start=None, end=None, compare=None) -> Kept:

@@ -57,7 +57,8 @@ class ReportChange(models.Model):
     (`unit`: year * 12 + month - 1), written by database triggers (migration 0003) on
     every write of a course, young person, FIT state, session or rating, whatever made it:
     the ORM, a bulk update, raw SQL or an import. The kept reports compare the sum of `n`
-    over the months they count (spor.reports.kept).
+    over the months they count (spor.reports.kept). An import counts once under `unit`
+    -1, every month and team (`kept.counted_as_one`).
 
     On PostgreSQL each transaction writes rows of its own (`tx`, its id), so that writers
     never wait for each other here; the page folds those of committed transactions into

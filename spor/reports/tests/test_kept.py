@@ -2,11 +2,16 @@
 at a time, and never shown to another service."""
 
 import datetime
+import io
+import tempfile
 import threading
 import time
 from importlib import import_module
+from pathlib import Path
 
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.test import Client as Browser
 from django.test import TestCase
 from django.urls import reverse
@@ -17,6 +22,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from spor.accounts.models import Service, Team
 from spor.clients.models import Client
 from spor.lib import bulk
+from spor.operations import jobs
 from spor.lib.testing import Personas, RaceTestCase, at_once, make_user
 from spor.measures.models import FitState
 from spor.measures.tests.helpers import course_with, rate
@@ -278,6 +284,32 @@ class FingerprintTests(Personas, TestCase):
         self.check(lambda: FitState.objects.filter(course=self.running).update(
             change="deteriorated"), changed=False)
 
+    def test_an_import_is_one_change_of_every_month_and_team_and_stops_no_later_write(self):
+        def folder(sessions):
+            made = Path(tempfile.mkdtemp())
+            (made / "clients.csv").write_text("client_ref,anonymous,birth_year\nc1,true,2008\n")
+            (made / "courses.csv").write_text(
+                "course_ref,client_ref,kind,start_date\nk1,c1,individual,2025-03-03\n")
+            (made / "sessions.csv").write_text("session_ref,course_ref,date,kind\n" + sessions)
+            return made
+
+        def run(made):
+            call_command("import", str(made), service=self.service.name, stdout=io.StringIO(),
+                         stderr=io.StringIO())
+
+        months = ReportChange.objects.filter(service=self.service).exclude(
+            unit=kept.EVERY_MONTH)
+        counted = months.aggregate(n=Sum("n"))["n"]
+        good = folder("s1,k1,2025-03-03,individual\ns2,k1,2025-03-10,individual\n")
+        self.check(lambda: run(good), changed=True, team=self.team_b)
+        if connection.vendor == "sqlite":  # its triggers stood down: one change, not a row's
+            self.assertEqual(months.aggregate(n=Sum("n"))["n"], counted)
+        self.check(lambda: run(good), changed=True, year=2023)
+        with self.assertRaises(CommandError):
+            run(folder("s3,k1,not a date,individual\n"))
+        self.check(lambda: self.session(self.ended, "2025-06-02"), changed=True)
+        self.check(lambda: self.session(self.ended, "2025-06-09"), changed=True, team=self.team_a)
+
     def test_sessions_follow_their_course_and_young_person_to_another_team_or_service(self):
         # A young person with a course still running: counted by its sessions alone.
         eva = Client.objects.create(service=self.service, team=self.team_a, anonymous=False,
@@ -510,6 +542,22 @@ class ChangeRecordTests(RaceTestCase):
         self.assertEqual(self.write_while_another_is_open(write), "written")
         self.assertEqual(Session.objects.filter(date__month=2, date__day__in=[2, 3]).count(), 2)
         self.assertNotEqual(kept.fingerprint(self.service, 2026), before)
+
+    def test_the_daily_job_folds_every_service_keeping_its_count(self):
+        other = Service.objects.create(name="Anden")
+        team = Team.objects.create(service=other, name="T")
+        other_course = Course.objects.create(
+            client=Client.objects.create(service=other, team=team, anonymous=True,
+                                         pseudonym="X", birth_year=2008),
+            team=team, kind="individual", start_date=datetime.date(2026, 1, 5))
+        for n in range(3):  # three transactions in each service: three rows each
+            Session.objects.create(course=self.ida_course, date=datetime.date(2026, 1, 5 + n))
+            Session.objects.create(course=other_course, date=datetime.date(2026, 1, 5 + n))
+        counts = [kept.fingerprint(service, 2026) for service in (self.service, other)]
+        self.assertIn("Folded", jobs.jobs()["report_changes"].run())
+        self.assertFalse(ReportChange.objects.exclude(tx=0).exists())
+        self.assertEqual([kept.fingerprint(service, 2026) for service in (self.service, other)],
+                         counts)
 
     def test_folding_keeps_the_count_and_misses_no_transaction_still_open(self):
         for n in range(5):  # five transactions: five rows of the change record

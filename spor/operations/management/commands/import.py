@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 from spor.accounts.models import Service
 from spor.lib.csvimport import run_import
 from spor.measures import state
+from spor.reports import kept
 
 # The files of FORMATS.md, in the order they depend on each other. Apps add theirs here.
 FILES = ["spor.clients.imports.ClientsFile", "spor.treatment.imports.CoursesFile",
@@ -31,7 +32,8 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         files = [import_string(path)() for path in FILES]
         with translation.override("en"):
-            ctx = run_import(folder, files, lambda: self.service(service), after=refresh)
+            ctx = run_import(folder, files, lambda: self.service(service), after=refresh,
+                             writing=kept.counted_as_one)
         if ctx.problems:
             for problem in ctx.problems:
                 self.stderr.write(problem)
