@@ -86,26 +86,33 @@ EVERY_MONTH = -1
 @contextlib.contextmanager
 def counted_as_one(service):
     """Writes in the current transaction counted as one change of every month and team of
-    `service`, for an import: on SQLite its triggers run once per row, a third of the
-    import's time, and they stand down meanwhile. That misses no one else's write, since
-    SQLite lets one transaction write at a time, and the row that stands them down is
-    never seen outside the import's transaction. PostgreSQL's triggers run once a
-    statement and keep counting."""
+    `service`, for an import. On SQLite the change record's triggers run once per row, a
+    third of an import's time: they are dropped in the import's transaction and made again
+    from their own text at its end (a refused import rolls the dropping back). No one
+    else's write goes uncounted meanwhile, since SQLite lets one transaction write at a
+    time, and others see the triggers gone only if it commits, with them back.
+    PostgreSQL's triggers run once a statement and keep counting."""
     if not connection.in_atomic_block:
         raise RuntimeError("counted_as_one needs the transaction the writes are made in")
-    sqlite = connection.vendor == "sqlite"
+    triggers = []
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO reports_change (service_id, team_id, unit, tx, n) "
                        "VALUES (%s, 0, %s, 0, 1) ON CONFLICT (service_id, unit, team_id, tx) "
                        "DO UPDATE SET n = reports_change.n + 1", [service.pk, EVERY_MONTH])
-        if sqlite:
-            cursor.execute("INSERT INTO reports_change_off (id) VALUES (1)")
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                           "AND tbl_name <> 'reports_change' AND name LIKE %s",
+                           ["reports_change_%"])
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
     try:
         yield
     finally:
-        if sqlite and not connection.needs_rollback:  # (else it goes with the rollback)
+        if not connection.needs_rollback:  # (else they come back with the rollback)
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM reports_change_off")
+                for _name, sql in triggers:
+                    cursor.execute(sql)
 
 
 def fingerprint(service, year, team=None, start=None, end=None, compare=None) -> str:

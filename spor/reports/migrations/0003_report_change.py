@@ -8,8 +8,9 @@ their courses ended (and, moved to another service, in those of their courses' s
 a FIT state in its course's; a session in its date's; a rating in its session's date's. A
 course given another young person or team moves its sessions (and their ratings) too.
 PostgreSQL runs one statement-level trigger per write (its rows as transition tables);
-SQLite one row-level trigger per row, which an import stands down: it counts itself as
-one change of every month of its service instead (spor.reports.kept.counted_as_one).
+SQLite one row-level trigger per row, which an import takes away while it writes: it
+counts itself as one change of every month of its service instead
+(spor.reports.kept.counted_as_one).
 SQLite makes a table anew for most changes of its columns, without its triggers: a later
 migration that does so to one of these tables must run `create` for it again
 (reports.tests.test_kept checks that every table has them)."""
@@ -121,7 +122,7 @@ def sqlite(table):
              "update": (units(table, new, old, "sqlite") + " UNION "
                         + units(table, old, new, "sqlite"))}
     return [f"CREATE TRIGGER reports_change_{table}_{op} AFTER {op.upper()} ON {table} "
-            f"FOR EACH ROW WHEN NOT EXISTS (SELECT 1 FROM reports_change_off) BEGIN "
+            f"FOR EACH ROW BEGIN "
             f"INSERT INTO reports_change (service_id, team_id, unit, tx, n) "
             f"SELECT service_id, team_id, unit, 0, 1 FROM ({sql}) WHERE true "
             f"ON CONFLICT (service_id, unit, team_id, tx) DO UPDATE SET n = n + 1; END"
@@ -138,9 +139,6 @@ def create(apps, schema_editor):
         statements.append("CREATE TRIGGER reports_change_truncate AFTER TRUNCATE ON "
                           "reports_change FOR EACH STATEMENT EXECUTE FUNCTION reports_forget()")
     elif vendor == "sqlite":
-        # A row here while an import runs stands the triggers down (spor.reports.kept.
-        # counted_as_one); it never outlives the import's transaction.
-        statements.append("CREATE TABLE reports_change_off (id integer PRIMARY KEY)")
         statements += [s for table in COLUMNS for s in sqlite(table)]
     else:
         raise NotImplementedError(vendor)
@@ -159,8 +157,6 @@ def drop(apps, schema_editor):
         else:
             for op in ("insert", "update", "delete"):
                 schema_editor.execute(f"DROP TRIGGER reports_change_{table}_{op}", params=None)
-    if vendor == "sqlite":
-        schema_editor.execute("DROP TABLE reports_change_off", params=None)
     if vendor == "postgresql":
         schema_editor.execute("DROP TRIGGER reports_change_truncate ON reports_change",
                               params=None)

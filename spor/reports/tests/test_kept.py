@@ -22,10 +22,10 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from spor.accounts.models import Service, Team
 from spor.clients.models import Client
 from spor.lib import bulk
-from spor.operations import jobs
 from spor.lib.testing import Personas, RaceTestCase, at_once, make_user
 from spor.measures.models import FitState
 from spor.measures.tests.helpers import course_with, rate
+from spor.operations import jobs
 from spor.programmes.models import OutreachContact
 from spor.reports import kept
 from spor.reports.build import make_report
