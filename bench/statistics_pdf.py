@@ -8,7 +8,9 @@ same page with format=pdf), each the median of 5 after a warm-up, in this one ru
 PDF is timed laid out afresh (the cache of drawn charts and PDFs emptied before each
 request) and as served again for an unchanged report. Prints both and their ratios to
 the page (target: the PDF at most 3 times the page), by the clock and by this process's
-processor time, which is steadier on a busy machine (SQLite's work is in it).
+processor time, which is steadier on a busy machine (SQLite's work is in it). Then both
+again as after a change of the data, the kept report forgotten before each request: the
+page and the PDF each count the report anew, and the PDF is laid out anew.
 """
 
 import argparse
@@ -21,15 +23,20 @@ from django.core.management import call_command
 from django.test import Client
 
 from spor.accounts.models import Service, User
+from spor.reports.models import KeptReport
 
 
-def median_ms(browser, url, query, runs=5, fresh=False):
-    """(median clock ms, median processor ms, the last response)."""
+def median_ms(browser, url, query, runs=5, fresh=False, recount=False):
+    """(median clock ms, median processor ms, the last response); `fresh` empties the
+    cache of drawn charts and PDFs before each request, `recount` also forgets the kept
+    report, as a change of the data does."""
     assert browser.get(url, query).status_code == 200
     times, cpu = [], []
     for _ in range(runs):
-        if fresh:
+        if fresh or recount:
             caches["charts"].clear()
+        if recount:
+            KeptReport.objects.all().delete()
         began, began_cpu = time.perf_counter(), time.process_time()
         response = browser.get(url, query)
         times.append((time.perf_counter() - began) * 1000)
@@ -59,6 +66,9 @@ def main():
     fresh, fresh_cpu, pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"},
                                       fresh=True)
     again, again_cpu, _pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"})
+    counted, counted_cpu, _html = median_ms(browser, "/statistics/", query, recount=True)
+    both, both_cpu, _pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"},
+                                     recount=True)
     assert pdf["Content-Type"] == "application/pdf"
     print(f"{service.name}, {args.year}; clock (processor)")
     print(f"statistics page (HTML):     {page:7.0f} ms ({page_cpu:.0f}), "
@@ -68,6 +78,10 @@ def main():
           "  (target <= 3)")
     print(f"statistics PDF, unchanged:  {again:7.0f} ms ({again_cpu:.0f}), "
           f"ratio {again / page:.2f} ({again_cpu / page_cpu:.2f})")
+    print("after a change of the data (the report counted anew):")
+    print(f"statistics page (HTML):     {counted:7.0f} ms ({counted_cpu:.0f})")
+    print(f"statistics PDF, laid out:   {both:7.0f} ms ({both_cpu:.0f}), "
+          f"ratio {both / counted:.2f} ({both_cpu / counted_cpu:.2f})")
 
 
 if __name__ == "__main__":
