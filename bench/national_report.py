@@ -300,7 +300,8 @@ def copy_service_alone(service):
                 for block in out:
                     into.write(block)
         target.commit()
-        target.execute("ANALYZE")
+        target.autocommit = True
+        target.execute("VACUUM ANALYZE")  # as the national database was, once made
     return alone
 
 
