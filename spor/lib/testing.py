@@ -180,6 +180,15 @@ class BrowserTestCase(StaticLiveServerTestCase):
         self.page.set_default_timeout(10_000)
 
     def tearDown(self):
+        # Let requests the page still makes (the badges it fills after loading) finish
+        # first: the live server reading a table while the test's data is flushed makes
+        # SQLite refuse the flush ("database table is locked").
+        from playwright.sync_api import TimeoutError as Unsettled
+
+        try:
+            self.page.wait_for_load_state("networkidle", timeout=5_000)
+        except Unsettled:
+            pass
         self.context.close()
 
     def visit(self, path):
