@@ -35,6 +35,14 @@ def refusals() -> list[str]:
     return problems
 
 
+def cautions(workers: int) -> list[str]:
+    """What is served, but less safely than it should be."""
+    if workers > 1 and not os.environ.get("REDIS_URL", "").strip():
+        return [f"REDIS_URL is not set: each of the {workers} workers counts the rate limits "
+                f"on its own, so every limit lets {workers} times as many tries through."]
+    return []
+
+
 def route(path: str) -> str:
     if path.startswith(settings.STATIC_URL) or path == "/healthz":
         return path

@@ -125,6 +125,15 @@ class ImageAndComposeTests(SimpleTestCase):
         self.assertTrue((DEPLOY / caddyfile).is_file())
         self.assertIn("SPOR_UPSTREAM", services["caddy"]["environment"])
 
+    def test_the_server_and_the_jobs_share_one_count_of_the_rate_limits(self):
+        services = self.compose["services"]
+        url = urllib.parse.urlsplit(services["spor"]["environment"]["REDIS_URL"])
+        self.assertEqual(url.scheme, "redis")
+        self.assertTrue(services[url.hostname]["image"].startswith("redis:"))
+        for name in ("spor", "jobs"):
+            self.assertEqual(services[name]["depends_on"][url.hostname],
+                             {"condition": "service_healthy"}, name)
+
     def test_every_variable_the_deploy_files_use_is_documented(self):
         docs = DOCS.read_text()
         text = (DEPLOY / "compose.yaml").read_text() + (DEPLOY / "caddy" / "Caddyfile").read_text()
@@ -150,6 +159,14 @@ class ServeTests(SimpleTestCase):
         for name in ("SECRET_KEY is not set", "SPOR_DATA_KEY is not set",
                      "ALLOWED_HOSTS is not set", "DEBUG is on", "SPOR_HTTPS is not true"):
             self.assertIn(name, result.stderr)
+
+    def test_it_warns_when_several_workers_would_count_the_rate_limits_apart(self):
+        with mock.patch.dict(os.environ, {"REDIS_URL": ""}):
+            [caution] = serve.cautions(2)
+            self.assertIn("REDIS_URL is not set", caution)
+            self.assertEqual(serve.cautions(1), [])
+        with mock.patch.dict(os.environ, {"REDIS_URL": "redis://127.0.0.1:6379/0"}):
+            self.assertEqual(serve.cautions(2), [])
 
     def test_check_deploy_is_clean_with_the_documented_production_settings(self):
         site = self.installation(**SERVER_ENV)

@@ -20,6 +20,8 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("spor serve will not start:\n  " + "\n  ".join(problems))
         workers, threads = serve.sizes()
+        for caution in serve.cautions(workers):
+            self.stderr.write(f"Warning: {caution}")
         self.stdout.write(f"Spor on http://{bind}/ with {workers} workers of {threads} "
                           f"threads; stop with SIGTERM or Ctrl-C.")
         self.stdout.flush()
