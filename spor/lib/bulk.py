@@ -7,6 +7,8 @@ the model's own rule functions (see Client, Course, Session, Rating); this only 
 
 import json
 import os
+import threading
+import time
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import NOT_PROVIDED
@@ -154,11 +156,29 @@ def among(column: str, values) -> tuple:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
-def uuid4_hex() -> str:
-    """uuid.uuid4().hex, without building a UUID on the way: a key for each new row of a
-    national import."""
-    n = int.from_bytes(os.urandom(16))
-    return f"{n & ~(0xc000 << 48) & ~(0xf000 << 64) | 0x8000 << 48 | 4 << 76:032x}"
+_last_key = 0
+_key_lock = threading.Lock()
+
+
+def rising_uuid_hex() -> str:
+    """The hex of a new UUID for each new row of a national import, each greater than the
+    one before: the time in milliseconds, then random bits (RFC 9562's version 7); within
+    one millisecond, the previous key raised by a random step. A row with a random key
+    (uuid4) goes to a random place in its table's key index, and in every index of the
+    rows that refer to it (a rating's session and course): most of the insert's time on
+    SQLite once those indexes are larger than its page cache. Rising keys are written at
+    the end of each index. The keys stay as hard to guess as before: at least 32 random
+    bits from one to the next, 74 from one millisecond to the next."""
+    global _last_key
+    random = int.from_bytes(os.urandom(14))
+    with _key_lock:
+        # 48 bits of milliseconds, then the 74 bits a version 7 UUID leaves to randomness.
+        key = max(time.time_ns() // 1_000_000 << 74 | random >> 38,
+                  _last_key + 1 + (random & 0xffff_ffff))
+        _last_key = key
+    uuid = (key >> 74 << 80 | 7 << 76 | (key >> 62 & 0xfff) << 64 | 0b10 << 62
+            | key & (1 << 62) - 1)
+    return f"{uuid:032x}"
 
 
 def stored_rows(queryset, size=2000):

@@ -516,7 +516,7 @@ def _in_bulk(ctx, handler, rows) -> None:
     new_pk = pk_field.get_default
     if pk_field.get_internal_type() == "UUIDField" and \
             not connection.features.has_native_uuid_field:
-        new_pk = bulk.uuid4_hex
+        new_pk = bulk.rising_uuid_hex
     for batch in batches(((line, values, handler.key_of(values)) for line, values in rows),
                          keys.batch):
         own = keys.find(handler, [key for _line, _values, key in batch], handler.stored)

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from unittest import mock, skipUnless
 
@@ -67,6 +68,25 @@ class ImportTests(ImportTestCase):
         self.assertEqual((Client.objects.count(), Course.objects.count(),
                           Session.objects.count()), (3, 3, 3))
         self.assertEqual(Service.objects.count(), 1)
+
+    @skipUnless(connection.vendor == "sqlite", "keys written by the import itself")
+    def test_new_rows_get_keys_that_rise_in_the_order_of_the_file(self):
+        ok, _out, err = self.run_import(self.folder())
+        self.assertTrue(ok, err)
+        for model in (Client, Course, Session):
+            refs = [ref for _pk, ref in sorted(model.objects.values_list("pk", "ref"))]
+            self.assertEqual(refs, sorted(refs), model)
+            self.assertEqual({pk.version for pk in model.objects.values_list("pk", flat=True)},
+                             {7})
+
+    def test_rising_keys_rise_within_a_millisecond_and_when_the_clock_goes_back(self):
+        keys = []
+        for ns in (5_000_000, 5_000_000, 5_000_000, 4_000_000, 6_000_000):
+            with mock.patch("time.time_ns", return_value=ns):
+                keys.append(bulk.rising_uuid_hex())
+        self.assertEqual(keys, sorted(set(keys)))
+        self.assertEqual([uuid.UUID(k).version for k in keys], [7] * 5)
+        self.assertEqual(uuid.UUID(keys[-1]).variant, uuid.RFC_4122)
 
     @skipUnless(connection.vendor == "postgresql", "the planner's table sizes")
     def test_the_planner_knows_the_new_size_of_each_table_the_import_wrote_in_bulk(self):
