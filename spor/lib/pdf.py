@@ -1,4 +1,5 @@
-"""Every PDF of Spor: a template rendered through WeasyPrint."""
+"""The course's FIT PDF and the outreach funding PDF: a template rendered through
+WeasyPrint. (The statistics PDF is drawn directly: spor.reports.printed.)"""
 
 import functools
 import gc

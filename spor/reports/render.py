@@ -1,13 +1,11 @@
 """The yearly report in every output format, all from the same suppressed document."""
 
-import base64
 import csv
 import datetime
 import functools
 import hashlib
 import io
 import json
-from pathlib import Path
 
 from django.conf import settings
 from django.template import Context, Engine
@@ -15,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from spor.lib import versions
 from spor.lib.numbers import percent
 from spor.programmes.models import Exam, OutreachContact
 from spor.reports.build import FIT_CLASSES
@@ -247,15 +246,12 @@ def age_totals(doc) -> dict:
             "enrolled": None if None in (anonymous, everyone) else everyone - anonymous}
 
 
-def context(doc, service_name, compare=None, as_images=False):
-    svgs = chart_svgs(doc)
-    if as_images:  # WeasyPrint draws SVG best as images
-        svgs = {name: _image(svg) for name, svg in svgs.items()}
+def context(doc, service_name, compare=None):
     return {"doc": doc, "compare": compare, "service_name": service_name,
-            "charts": svgs, "tables": tables(doc, compare),
+            "charts": chart_svgs(doc), "tables": tables(doc, compare),
             "period": period_label(doc["period"]), "key_figures": key_figures(doc),
             "first_day": long_date(doc["period"]["from"]),
-            "last_day": long_date(doc["period"]["to"]), "print": as_images}
+            "last_day": long_date(doc["period"]["to"])}
 
 
 def long_date(iso):
@@ -312,14 +308,6 @@ def key_figures(doc):
                      shown(figure["previous_year"], share, hidden), change))
     return {"this": period_label(doc["period"]),
             "before": period_label(found["previous_period"]), "rows": rows}
-
-
-def _image(svg):
-    if not svg:
-        return ""
-    data = base64.b64encode(svg.encode()).decode()
-    return f'<img alt="" src="data:image/svg+xml;base64,{data}">'
-
 
 
 def group_title(path):
@@ -406,25 +394,18 @@ def to_html(doc, service_name, compare=None, standalone=True):
     return render_document(template, context(doc, service_name, compare))
 
 
-# The templates a PDF is laid out from: a change to any of them is a new PDF.
-PDF_TEMPLATES = ["print.html", "_report.html", "_key_figures.html", "_report.css",
-                 "_report_style.html"]
-
-
 def to_pdf(doc, service_name, compare=None):
-    """The report as PDF, laid out once for each change of what it shows (laying out takes
-    seconds; the document takes a fraction of that): kept with the charts, keyed by the
-    suppressed document itself, so that nothing but its numbers can be served."""
-    from spor.lib import charts
-    from spor.lib.pdf import pdf_of
+    """The report as PDF, drawn once for each change of what it shows: kept with the
+    charts, keyed by the suppressed document itself, so that nothing but its numbers can
+    be served."""
+    from spor.lib import charts, drawing
+    from spor.reports import printed
 
-    folder = Path(__file__).parent / "templates" / "reports"
-    layout = b"".join((folder / name).read_bytes() for name in PDF_TEMPLATES)
     owner = hashlib.sha256(service_name.encode()).hexdigest()[:16]  # a key without spaces
+    layout = versions.digest(printed.__file__, drawing.__file__)
     return charts.cached(
         "statistics-pdf", owner, (doc, compare, service_name, layout),
-        lambda: pdf_of(render_document(
-            "reports/print.html", context(doc, service_name, compare, as_images=True))))
+        lambda: printed.statistics_pdf(context(doc, service_name, compare)))
 
 
 def as_format(doc, fmt, service_name, compare=None):

@@ -21,8 +21,7 @@ from spor.public.models import Page
 
 ROOT = Path(spor.__file__).parent
 # Templates that WeasyPrint turns into PDF files; no browser shows them.
-PDF_ONLY = {"measures/course_pdf.html", "programmes/funding_report_pdf.html",
-            "reports/print.html"}
+PDF_ONLY = {"measures/course_pdf.html", "programmes/funding_report_pdf.html"}
 HASHED_STYLES = {f'<style>{{% include "{name}" %}}</style>'
                  for name in getattr(settings, "CONTENT_SECURITY_POLICY_INLINE_STYLES", [])}
 

@@ -13,7 +13,7 @@ from django.utils import translation
 from spor.accounts.models import Service, Team
 from spor.lib import charts, pdf
 from spor.programmes.tests.helpers import make_parent_course
-from spor.reports import render
+from spor.reports import printed, render
 from spor.reports.build import make_report
 from spor.reports.tests.test_period import parents
 from spor.reports.tests.test_report import course
@@ -120,6 +120,53 @@ class StatisticsPdfTests(TestCase):
         # Plain counts get their share too: 9 of the 16 enrolled courses were 15-17.
         ages = html[html.index('id="age_distribution"'):html.index('id="anonymous_contacts"')]
         self.assertRegex(ages, r'15-17</th>\s*<td class="num">9</td>\s*<td class="num">56 %')
+
+    def test_the_charts_are_drawn_into_the_pdf_with_their_text(self):
+        # The pies' and bars' labels are text of the PDF, set small beside the tables.
+        sizes = {}
+        for page in pypdf.PdfReader(io.BytesIO(self.pdf())).pages:
+            def visit(text, cm, tm, font, size, sizes=sizes):
+                if text.strip():
+                    sizes.setdefault(text.strip(), set()).add(round(size * tm[0] * cm[0], 1))
+
+            page.extract_text(visitor_text=visit)
+        chart_text = {text for text, found in sizes.items() if min(found) < 7}
+        self.assertIn("38 %", chart_text)  # 6 of 16 stopped: the pie of all courses
+        self.assertIn("56 %", chart_text)  # 9 of 16 enrolled aged 15-17: the bars
+        self.assertIn("Stoppet", chart_text)
+
+    def test_every_table_of_the_page_is_in_the_pdf(self):
+        with translation.override("da"):
+            html = render.to_html(self.doc, "Helsingung")
+        captions = re.findall(r"<caption>([^<]*)</caption>", html)
+        labels = set(re.findall(r'<th scope="row">([^<]*)</th>', html))
+        self.assertGreaterEqual(len(captions), 3)
+        self.assertGreaterEqual(len(labels), 30)
+        flat = re.sub(r"\s+", " ", self.text)
+        for words in captions + sorted(labels):
+            self.assertIn(words.replace("&#x27;", "'"), flat)
+
+    def test_a_table_longer_than_a_page_repeats_its_caption_and_header(self):
+        with translation.override("da"):
+            layout = printed.Layout(render.context(self.doc, "Helsingung"))
+            items = [(f"Sted {k}", k, None, False, "") for k in range(60)]
+            blocks = layout.table(printed.LEFT, printed.COLUMN, "Efter sted", items)
+            self.assertEqual(len(blocks), 2)
+            book = printed.Book()
+            cursor = printed.Cursor(book, 0, printed.TOP)
+            for block in blocks:
+                cursor.place(*block)
+            for page in book.pages:
+                layout.d.add_page()
+                for draw, y in page:
+                    draw(y)
+            pages = pypdf.PdfReader(io.BytesIO(layout.d.output())).pages
+        texts = [page.extract_text() for page in pages]
+        self.assertEqual(len(texts), 2)
+        for text in texts:
+            self.assertIn("Efter sted", text)
+            self.assertRegex(text, r"2014\s*%")
+        self.assertIn("Sted 59", texts[1])
 
     def test_charts_show_their_percentages(self):
         svgs = render.chart_svgs(self.doc)

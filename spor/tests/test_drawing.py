@@ -1,0 +1,106 @@
+"""The drawing layer of the PDFs drawn directly (spor.lib.drawing): fonts, lines and the
+charts' SVG as PDF shapes."""
+
+import io
+import math
+from unittest import skipUnless
+
+import pypdf
+from django.test import SimpleTestCase
+
+from spor.lib import charts, drawing
+
+
+def area(points):
+    """The area inside a closed outline (the shoelace formula)."""
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2)
+                   in zip(points, points[1:] + points[:1], strict=True))) / 2
+
+
+def text_of(document):
+    return "\n".join(page.extract_text()
+                     for page in pypdf.PdfReader(io.BytesIO(document.output())).pages)
+
+
+class LinesTests(SimpleTestCase):
+    def test_a_line_is_broken_at_spaces_and_never_wider_than_its_column(self):
+        d = drawing.Document("Test", "da")
+        text = "Et forløb tælles med i det år, det blev afsluttet, og alderen er den unges"
+        lines = d.wrap(text, 9, 120)
+        self.assertGreater(len(lines), 2)
+        self.assertEqual(" ".join(lines), text)
+        for line in lines:
+            self.assertLessEqual(d.width(line, 9), 120)
+
+    def test_a_word_wider_than_its_column_is_broken_where_it_must(self):
+        d = drawing.Document("Test", "da")
+        lines = d.wrap("Samarbejdspartnermøde", 9, 40, bold=True)
+        self.assertEqual("".join(lines), "Samarbejdspartnermøde")
+        for line in lines:
+            self.assertLessEqual(d.width(line, 9, bold=True), 40)
+
+    def test_text_is_text_of_the_pdf_in_danish_letters(self):
+        d = drawing.Document("Test", "da")
+        d.add_page()
+        d.text(50, 100, "Forældreforløb: −33 procentpoint · 1827 pladsdage", 10)
+        d.text(500, 120, "Ændring", 10, bold=True, align="right")
+        text = text_of(d)
+        self.assertIn("Forældreforløb: −33 procentpoint · 1827 pladsdage", text)
+        self.assertIn("Ændring", text)
+
+
+class FontTests(SimpleTestCase):
+    def test_the_fonts_are_read_once_for_every_document(self):
+        drawing.Document("Test", "da")
+        read = drawing._face.cache_info().misses
+        for _ in range(2):
+            d = drawing.Document("Test", "da")
+            d.add_page()
+            d.text(50, 100, "Stoppet", 10)
+            self.assertIn("Stoppet", text_of(d))
+        self.assertEqual(drawing._face.cache_info().misses, read)
+
+    def test_each_document_has_a_subset_of_its_own(self):
+        first, second = drawing.Document("Et", "da"), drawing.Document("To", "da")
+        for d, words in ((first, "Hash"), (second, "Øget")):
+            d.add_page()
+            d.text(50, 100, words, 10)
+        self.assertEqual(text_of(first).strip(), "Hash")
+        self.assertEqual(text_of(second).strip(), "Øget")
+
+    @skipUnless(drawing._system_faces(), "no DejaVu Sans through fontconfig")
+    def test_letters_outside_the_kept_subset_are_set_in_the_full_font(self):
+        name = "Ἐλευσίνα Ungdom"
+        self.assertFalse(set(map(ord, name)) <= drawing.covered())
+        d = drawing.Document("Test", "da", name)
+        d.add_page()
+        d.text(50, 100, name, 14)
+        self.assertIn(name, text_of(d))
+
+
+class ChartTests(SimpleTestCase):
+    def test_the_slices_of_a_pie_make_its_whole_circle(self):
+        # Slices of a sixth, a half and a third: each arc, the large one too, on the
+        # circle about the pie's centre, and together the circle's area.
+        _w, _h, shapes = drawing.parsed_chart(charts.pie("Hovedstof", ["a", "b", "c"],
+                                                         [1, 3, 2]))
+        slices = [shape[1] for shape in shapes if shape[0] == "polygon"][1:]  # not the page
+        self.assertEqual(len(slices), 3)
+        centre = slices[0][0]
+        for points in slices:
+            self.assertEqual(points[0], centre)
+            for x, y in points[1:]:
+                self.assertAlmostEqual(math.dist((x, y), centre), 80, delta=0.2)
+        self.assertAlmostEqual(sum(map(area, slices)) / (math.pi * 80 ** 2), 1, delta=0.01)
+        self.assertAlmostEqual(area(slices[1]) / (math.pi * 80 ** 2), 0.5, delta=0.01)
+
+    def test_a_chart_keeps_its_text_its_colours_and_its_rotated_labels(self):
+        _w, _h, shapes = drawing.parsed_chart(charts.bars("Alder", ["under 15", "15-17"],
+                                                          [3, 16], total=19))
+        texts = {shape[3]: shape for shape in shapes if shape[0] == "text"}
+        self.assertIn("Alder", texts)
+        self.assertEqual(texts["15-17"][8], -20)  # the ticks' labels are turned
+        self.assertIn("84 %", texts)  # 16 of 19
+        bars = [shape for shape in shapes if shape[0] == "polygon"
+                and shape[2] == charts.COLOURS["accent"]]
+        self.assertEqual(len(bars), 2)
