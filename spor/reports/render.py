@@ -402,7 +402,9 @@ def to_pdf(doc, service_name, compare=None):
     from spor.reports import printed
 
     owner = hashlib.sha256(service_name.encode()).hexdigest()[:16]  # a key without spaces
-    layout = versions.digest(printed.__file__, drawing.__file__)
+    # The code that draws it and the fonts it is set in: a new one is a new PDF.
+    layout = versions.digest(printed.__file__, drawing.__file__,
+                             *(drawing.FONTS / name for name in drawing.FACES.values()))
     return charts.cached(
         "statistics-pdf", owner, (doc, compare, service_name, layout),
         lambda: printed.statistics_pdf(context(doc, service_name, compare)))
