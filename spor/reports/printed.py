@@ -112,14 +112,17 @@ class Layout:
         count = 4 if self.compare else 2
         number = 36 if self.compare else 54
         edges = [width - number * (count - 1 - k) for k in range(count)]
-        return width - number * count, edges
+        return width - number * count, edges, number
 
     def table(self, x, width, caption, items):
         """A table of figures with its caption as one or more blocks (a table taller than
         a page goes on with its caption and header repeated)."""
         period, compare = self.ctx["period"], self.compare
-        label_width, edges = self.columns(width)
-        header = [period, "%"] + ([str(compare["year"]), "%"] if compare else [])
+        label_width, edges, number = self.columns(width)
+        # A period other than a year is long: its heading goes over lines in its column.
+        header = [self.d.wrap(title, SMALL, number - 2 * PAD_X, True) for title in
+                  [period, "%"] + ([str(compare["year"]), "%"] if compare else [])]
+        head = max(len(lines) for lines in header) * SMALL * LEADING
         cap = self.d.wrap(caption, SMALL, width, True) if caption else []
         step = SMALL * LEADING
         rows = []
@@ -139,7 +142,7 @@ class Layout:
             names = self.d.wrap(label, SMALL, label_width - 2 * PAD_X, True)
             lines = max(len(names), len(cells or ()))
             rows.append((names, figures, cells, lines * step + 2 * PAD_Y))
-        top_height = len(cap) * step + 2 + step + 2 * PAD_Y
+        top_height = len(cap) * step + 2 + head + 2 * PAD_Y
         chunks, chunk, height = [], [], top_height
         for row in rows:
             if chunk and height + row[3] > BOTTOM - TOP:
@@ -155,10 +158,12 @@ class Layout:
                 for i, line in enumerate(cap):
                     d.text(x, y + SMALL + i * step - SMALL * 0.2, line, SMALL, True)
                 y += len(cap) * step + 2
-                base = y + PAD_Y + SMALL - SMALL * 0.2
-                for title, edge in zip(header, edges, strict=True):
-                    d.text(x + edge - PAD_X, base, title, SMALL, True, align="right")
-                y += step + 2 * PAD_Y
+                base = y + PAD_Y + head - SMALL * LEADING + SMALL - SMALL * 0.2
+                for lines, edge in zip(header, edges, strict=True):  # on the lowest line
+                    for i, line in enumerate(lines):
+                        d.text(x + edge - PAD_X, base - (len(lines) - 1 - i) * step, line,
+                               SMALL, True, align="right")
+                y += head + 2 * PAD_Y
                 d.rule(x, y, x + width)
                 for names, figures, cells, tall in chunk:
                     base = y + PAD_Y + SMALL - SMALL * 0.2
@@ -214,17 +219,21 @@ class Layout:
         step = size * LEADING
         span = RIGHT - LEFT
         edges = [span - 78 * k for k in (2, 1, 0)]
-        header = [figures["this"], figures["before"], _("Change")]
+        header = [self.d.wrap(title, size, 78 - 2 * pad, True)
+                  for title in (figures["this"], figures["before"], _("Change"))]
+        head = max(len(lines) for lines in header) * step
         rows = [(self.d.wrap(title, size, edges[0] - 78 - 2 * pad, True), values)
                 for title, *values in figures["rows"]]
-        height = step + 2 * pad + sum(len(names) * step + 2 * pad for names, _v in rows)
+        height = head + 2 * pad + sum(len(names) * step + 2 * pad for names, _v in rows)
 
         def draw(y):
             d = self.d
-            for title, edge in zip(header, edges, strict=True):
-                d.text(LEFT + edge - pad, y + pad + size * 0.8, title, size, True,
-                       align="right")
-            y += step + 2 * pad
+            base = y + pad + head - step + size * 0.8
+            for lines, edge in zip(header, edges, strict=True):  # on the lowest line
+                for i, line in enumerate(lines):
+                    d.text(LEFT + edge - pad, base - (len(lines) - 1 - i) * step, line, size,
+                           True, align="right")
+            y += head + 2 * pad
             d.rule(LEFT, y, RIGHT)
             for names, values in rows:
                 base = y + pad + size * 0.8
