@@ -19,7 +19,9 @@ Prints, each the median of 3 warm runs in this one run:
   two agree;
 - PostgreSQL: one service's report on the national database against the same report on
   a database holding that service alone (made as DATABASE_URL's name + "_alone", its rows
-  copied from the national one), and whether they agree (target: at most 1.5);
+  copied from the national one, both vacuumed and analyzed), and whether they agree
+  (target: at most 1.5): the medians of 15 reports on each, taken in turns by two warm
+  processes, and the quartiles of the ratio within each turn;
 - the time and peak memory of `spor report` run as a separate process in JSON and in PDF
   (target: at most 150 MB).
 """
@@ -28,6 +30,7 @@ import argparse
 import datetime
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -250,23 +253,53 @@ sys.path.insert(0, os.path.join(sys.argv[1], "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
 import django
 django.setup()
-from timing import timed
 from spor.accounts.models import Service
 from spor.reports.build import make_report
+from django.db import connection
 service = Service.objects.get(name=sys.argv[2])
-seconds, doc = timed(lambda: make_report(int(sys.argv[3]), service), repeat=3, warm=True)
-print(json.dumps({"seconds": seconds, "doc": doc}))
+print(json.dumps(make_report(int(sys.argv[3]), service)), flush=True)  # warm, and the figures
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    backend = cursor.fetchone()[0]
+
+def busy():
+    # Processor seconds of this process and of its database server process so far.
+    with open(f"/proc/{backend}/schedstat") as f:
+        return time.process_time() + int(f.read().split()[0]) / 1e9
+
+for _line in sys.stdin:
+    begin, cpu = time.perf_counter(), busy()
+    make_report(int(sys.argv[3]), service)
+    print(time.perf_counter() - begin, busy() - cpu, flush=True)
 """
 
+# Timed reports of one service on each database, taken in turns.
+ROUNDS = 15
 
-def report_of(url, name):
-    """(median seconds, report) of one service's report on the database at `url`, timed in
-    a process of its own."""
-    done = subprocess.run([sys.executable, "-c", REPORT_ALONE, str(ROOT), name, str(YEAR)],  # noqa: S603
-                          check=True, env={**os.environ, "DATABASE_URL": url},
-                          capture_output=True, text=True)
-    found = json.loads(done.stdout.splitlines()[-1])
-    return found["seconds"], found["doc"]
+
+def one_service(urls, name):
+    """([(seconds, processor seconds) of each round], report) of one service's report on
+    each database at `urls`. Each database has a process of its own, warmed by one report;
+    the processes then report in turns, the first one starting every other round, so that
+    a change of the machine's load in the meantime weighs on both alike. The processor
+    time is the process's and its database server process's (read from /proc, so the
+    server must run on this machine; parallel workers are not counted): unlike the clock
+    it does not count the time spent waiting for a processor on a busy machine."""
+    children = [subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", REPORT_ALONE, str(ROOT), name, str(YEAR)],
+        env={**os.environ, "DATABASE_URL": url}, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True) for url in urls]
+    docs = [json.loads(child.stdout.readline()) for child in children]
+    times = [[] for _ in children]
+    for turn in range(ROUNDS):
+        for i in (range(len(children)) if turn % 2 == 0 else reversed(range(len(children)))):
+            children[i].stdin.write("\n")
+            children[i].stdin.flush()
+            times[i].append([float(x) for x in children[i].stdout.readline().split()])
+    for child in children:
+        child.stdin.close()
+        child.wait()
+    return times, docs
 
 
 def copy_service_alone(service):
@@ -320,11 +353,13 @@ def main():
         # The rows were written without signals: work out each course's FIT state, as
         # the import does after its bulk writes.
         made = {**(made or {}), "fit_states": state.rebuild()}
+    with connection.cursor() as cursor:
+        # As autovacuum would in time: statistics, and the visibility map that lets an
+        # index be read without the table. Every run, as the database of the service
+        # alone is, so that an index a migration added since the data was made is
+        # planned with its statistics too.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     if made is not None:
-        with connection.cursor() as cursor:
-            # As autovacuum would in time: statistics, and the visibility map that lets
-            # an index be read without the table.
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         print(f"made {made} in {time.perf_counter() - begin:.0f} s")
     with connection.cursor() as cursor:
         cursor.execute("SELECT (SELECT COUNT(*) FROM treatment_course), "
@@ -349,12 +384,20 @@ def main():
     if connection.vendor == "postgresql":
         service = Service.objects.filter(name__startswith="Bench 2014-").order_by("name")[0]
         alone_url = copy_service_alone(service)
-        national, one = report_of(os.environ["DATABASE_URL"], service.name)
-        by_itself, same = report_of(alone_url, service.name)
-        print(f"one service, national database: {national * 1000:6.0f} ms")
-        print(f"the same service alone:         {by_itself * 1000:6.0f} ms")
-        print(f"ratio:                          {national / by_itself:6.2f}  (target <= 1.5); "
-              + ("the same figures" if one == same else "DIFFERENT figures"))
+        (national, by_itself), (one, same) = one_service(
+            [os.environ["DATABASE_URL"], alone_url], service.name)
+        for i, measure in enumerate(("clock", "processor")):
+            ours, theirs = ([turn[i] for turn in runs] for runs in (national, by_itself))
+            ratios = sorted(n / a for n, a in zip(ours, theirs, strict=True))
+            print(f"one service, national database: {statistics.median(ours) * 1000:6.0f} ms "
+                  f"by the {measure}  (median of {ROUNDS}, in turns with the next)")
+            print(f"the same service alone:         {statistics.median(theirs) * 1000:6.0f} ms")
+            print(f"ratio:                          "
+                  f"{statistics.median(ours) / statistics.median(theirs):6.2f}  (target <= 1.5);"
+                  f" of each turn's pair: {ratios[len(ratios) // 4]:.2f}-"
+                  f"{ratios[3 * len(ratios) // 4]:.2f} (quartiles)")
+        print("one service's figures: "
+              + ("the same on both" if one == same else "DIFFERENT"))
     for fmt in ("json", "pdf"):
         seconds, peak = peak_memory(fmt)
         print(f"spor report --format {fmt}: {seconds:5.1f} s, peak memory {peak:5.0f} MB")
