@@ -208,21 +208,19 @@ RATED = (("with_outcome", Rating.Rater.CLIENT, "outcome"),
 def rated_session_shares(sessions, ratings, attended=None) -> dict:
     """Attended sessions (`attended`, when the caller has counted them), and how many have
     an outcome and an alliance rating by the young person and an outcome rating by a
-    parent. `ratings` are the ratings of exactly these sessions, given apart so that they
-    are counted from their own index (a rating has its session's course and date) instead
-    of being joined to the sessions one by one.
+    parent. `ratings` are the ratings of exactly the attended ones of these sessions,
+    given apart so that the caller picks them the cheapest way for its sessions (a rating
+    has its session's course and date): every service's from their own index, one
+    service's through its sessions, found once.
 
     A session has at most one rating per measure and rater (rating_once_per_session), so
-    the ratings count the sessions: those of the sessions not attended (few) are taken
-    off, and a session rated with two measures of one kind (ORS and CORS) is counted once.
+    the ratings count the sessions; a session rated with two measures of one kind (ORS
+    and CORS) is counted once.
     """
-    not_attended = sessions.exclude(attendance=Session.Attendance.ATTENDED).values("pk")
     counts = Counter()
-    for rater, code, n, off in (
-            ratings.order_by().values_list("rater", "instrument")
-            .annotate(n=Count("*"), off=Count("session", filter=Q(session__in=not_attended)))
-            .values_list("rater", "instrument", "n", "off")):
-        counts[(rater, code)] = n - off
+    for rater, code, n in (ratings.order_by().values_list("rater", "instrument")
+                           .annotate(n=Count("*")).values_list("rater", "instrument", "n")):
+        counts[(rater, code)] = n
     if attended is None:
         attended = sessions.filter(attendance=Session.Attendance.ATTENDED).count()
     shares = {"sessions": attended}
@@ -232,8 +230,7 @@ def rated_session_shares(sessions, ratings, attended=None) -> dict:
         if len(codes) > 1:
             # Sessions with the most used measure, and those with only the others.
             main = max(codes, key=lambda code: counts[(rater, code)])
-            others = (ratings.filter(rater=rater, instrument__in=set(codes) - {main},
-                                     session__attendance=Session.Attendance.ATTENDED)
+            others = (ratings.filter(rater=rater, instrument__in=set(codes) - {main})
                       .exclude(Exists(Rating.objects.filter(
                           session=OuterRef("session"), rater=rater, instrument=main))))
             shares[key] = counts[(rater, main)] + others.values("session").distinct().count()
@@ -243,7 +240,8 @@ def rated_session_shares(sessions, ratings, attended=None) -> dict:
 def session_rating_shares(sessions) -> dict:
     """Attended sessions, and how many have an outcome and an alliance rating by the young
     person, and an outcome rating by a parent."""
-    return rated_session_shares(sessions, Rating.objects.filter(session__in=sessions.values("pk")))
+    attended = sessions.filter(attendance=Session.Attendance.ATTENDED)
+    return rated_session_shares(sessions, Rating.objects.filter(session__in=attended.values("pk")))
 
 
 def _ymd(day):

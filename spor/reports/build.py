@@ -80,12 +80,16 @@ class Scope:
         return sessions
 
     def ratings(self):
-        """The ratings of `sessions()`: a rating has its session's course and date. Every
-        service's are picked by their date; one service's through its sessions, not from
-        the whole country's by date."""
+        """The ratings of the attended ones of `sessions()`: a rating has its session's
+        course and date. Every service's are picked by their date, less those of the few
+        sessions not attended; one service's through its attended sessions, not from the
+        whole country's by date."""
+        attended = Session.Attendance.ATTENDED
         if self.services is not None or self.team is not None:
-            return Rating.objects.filter(session__in=self.sessions().values("pk"))
-        return Rating.objects.filter(date__gte=self.start, date__lte=self.end)
+            return Rating.objects.filter(
+                session__in=self.sessions().filter(attendance=attended).values("pk"))
+        return Rating.objects.filter(date__gte=self.start, date__lte=self.end).exclude(
+            session__in=self.sessions().exclude(attendance=attended).values("pk"))
 
     def previous(self):
         """The same dates as many whole years earlier as it takes not to overlap the
