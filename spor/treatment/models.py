@@ -494,9 +494,12 @@ class Session(models.Model):
             models.UniqueConstraint(fields=["course", "ref"], condition=~Q(ref=""),
                                     name="session_ref_unique"),
         ]
-        # The yearly statistics count a period's sessions by kind and attendance (and find
-        # those of a service through their course) from the index on the date alone.
-        indexes = [models.Index(fields=["course", "date"]),
+        # The yearly statistics count a period's sessions by kind and attendance: every
+        # service's from the index on the date alone, one service's by course and date,
+        # each index carrying what the count reads (on PostgreSQL), so that the sessions
+        # of a service, scattered over the country's table, are never read from it.
+        indexes = [models.Index(fields=["course", "date"], include=["kind", "attendance", "id"],
+                                name="session_course_date"),
                    models.Index(fields=["date"], include=["attendance", "kind", "course", "id"],
                                 name="session_date")]
 
