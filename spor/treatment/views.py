@@ -13,6 +13,7 @@ from spor.audit.models import AccessLog, log_access
 from spor.clients.access import get_client_for_user
 from spor.clients.models import display_name_sql
 from spor.lib.dates import add_months, today
+from spor.lib.urls import uuid_url
 from spor.treatment.access import (
     get_course_for_user,
     get_followup_for_user,
@@ -53,8 +54,10 @@ def caseload(request):
     paginator.count = courses.count()
     page = paginator.get_page(request.GET.get("page"))
     shown = list(page)
+    client_url, course_url = uuid_url("client_detail"), uuid_url("course_detail")
     for course in shown:
         course.due = course.due_items(day)
+        course.client_url, course.url = client_url(course.client_id), course_url(course.pk)
     ended = Course.objects.visible_to(user).filter(
         end_date__gte=add_months(day, -24)).followups_maybe_due(day)
     if scope != "team":

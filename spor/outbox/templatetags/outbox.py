@@ -3,6 +3,10 @@ latest rating link of each course was sent, opened and answered."""
 
 from django import template
 from django.db.models import OuterRef, Subquery
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from spor.outbox.models import Message
 
@@ -23,3 +27,29 @@ def with_links(courses):
     for course in courses:
         course.rating_link = latest.get(course.pk)
     return courses
+
+
+@register.simple_tag
+def link_status(message):
+    """A course's latest rating link (`course.rating_link` of with_links) in a few words:
+    answered, opened, sent, not delivered or waiting. A tag, not an included template,
+    because the caseload shows one on each of its rows."""
+    if message is None:
+        return "–"
+    if message.answered:
+        state = format_html('<span class="tag ok">{}</span>', _("answered"))
+    elif message.opened_at:
+        state = format_html('<span class="tag">{} {}</span>', _("opened"), _when(message.opened_at))
+    elif message.sent_at:
+        state = format_html('<span class="tag">{} {}</span>', _("sent"), _when(message.sent_at))
+    elif message.status == Message.Status.FAILED:
+        state = format_html('<span class="tag bad">{}</span>', _("not delivered"))
+    else:
+        state = format_html('<span class="tag">{}</span>', _("waiting to be sent"))
+    rater = format_html(" ({})", _("parent")) if message.rater == "parent" else ""
+    return format_html('<span class="link-status">{}{}:\n{}</span>', message.instrument, rater,
+                       state)
+
+
+def _when(moment) -> str:
+    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT")

@@ -384,6 +384,35 @@ class ReminderTests(OutboxTestCase):
         self.assertEqual(Message.objects.get().last_error, "The link expired.")
 
 
+class CaseloadLinkTests(OutboxTestCase):
+    def cell(self, language="da"):
+        """The rating-link cell of Ida's row in Alice's caseload."""
+        self.client.cookies["django_language"] = language
+        page = self.client.get(reverse("caseload")).content.decode()
+        row = page[page.index("Ida Hansen"):]
+        return row[row.index('<span class="link-status">'):row.index("</tr>")]
+
+    def test_the_caseload_shows_each_state_of_idas_latest_link(self):
+        agree(self.ida, "email")
+        self.send_link("email")
+        message = Message.objects.get()
+        self.assertEqual(self.cell(), '<span class="link-status">ORS:\n'
+                         '<span class="tag">venter på at blive sendt</span></span></td>\n  ')
+        self.assertIn('<span class="tag">waiting to be sent</span>', self.cell("en"))
+        with smtp_server() as inbox, smtp_settings(inbox):
+            send()
+        # Sent at 10:00 UTC, 11:00 in Copenhagen.
+        self.assertIn('<span class="tag">sendt 12.03.2026 11:00</span>', self.cell())
+        Message.objects.filter(pk=message.pk).update(opened_at=NOW)
+        self.assertIn('<span class="tag">åbnet 12.03.2026 11:00</span>', self.cell())
+        Message.objects.filter(pk=message.pk).update(opened_at=None, sent_at=None,
+                                                      status=Message.Status.FAILED)
+        self.assertIn('<span class="tag bad">ikke leveret</span>', self.cell())
+        Rating.record(self.ida_session, "ORS", "client", lines(20), "link")
+        self.assertIn('<span class="tag ok">besvaret</span>', self.cell())
+        self.assertIn('<span class="tag ok">answered</span>', self.cell("en"))
+
+
 class JobTests(OutboxTestCase):
     def test_sending_is_a_scheduled_job(self):
         self.assertEqual(jobs()["outbox"].every, datetime.timedelta(minutes=5))
