@@ -239,10 +239,13 @@ class Rating(models.Model):
         IMPORT = "import", _("Import")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of their own: the unique (session, instrument, rater) and rating_course_ends
+    # begin with these keys and serve every lookup by them, and each index more is written
+    # for every rating (most of an import's time goes into its ratings' indexes).
     session = models.ForeignKey("treatment.Session", models.CASCADE, related_name="ratings",
-                                verbose_name=_("session"))
+                                verbose_name=_("session"), db_index=False)
     course = models.ForeignKey("treatment.Course", models.CASCADE, related_name="ratings",
-                               editable=False)
+                               editable=False, db_index=False)
     date = models.DateField(editable=False)
     instrument = models.CharField(_("measure"), max_length=20)
     rater = models.CharField(_("rated by"), max_length=10, choices=Rater, default=Rater.CLIENT)
