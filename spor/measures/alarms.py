@@ -164,11 +164,13 @@ def _text(value) -> str:
 
 def with_responses(fits) -> None:
     """Set `open_alarms` on each CourseFit (progress.course_fits): its alarms with their
-    responses, for the client and course pages. One query."""
+    responses, for the client and course pages. One query, none when no course has an
+    alarm: a response is shown only under the alarm it answers."""
     fits = list(fits)
     responses = defaultdict(list)
-    for response in AlarmResponse.objects.filter(
-            course__in=[f.course.pk for f in fits]).select_related("recorded_by"):
+    alarmed = [f.course.pk for f in fits if f.alarms]
+    for response in AlarmResponse.objects.filter(course__in=alarmed).select_related(
+            "recorded_by") if alarmed else ():
         responses[response.course_id].append(response)
     for fit in fits:
         fit.open_alarms = attach(fit.alarms, responses[fit.course.pk])

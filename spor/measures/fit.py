@@ -84,11 +84,12 @@ def alliance_flags(items: Sequence, previous_total, rule) -> list[str]:
     "total" (total below the limit), "item" (a line below the limit) and "drop" (the total
     fell by `drop_by` or more since the previous session).
     """
-    total = sum(tenths(v) for v in items)
+    marks = [tenths(v) for v in items]
+    total, item_below = sum(marks), tenths(rule.item_below)
     reasons = []
     if total < tenths(rule.total_below):
         reasons.append("total")
-    if any(tenths(v) < tenths(rule.item_below) for v in items):
+    if any(mark < item_below for mark in marks):
         reasons.append("item")
     if previous_total is not None and tenths(previous_total) - total >= tenths(rule.drop_by):
         reasons.append("drop")

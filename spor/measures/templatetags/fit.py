@@ -67,8 +67,7 @@ def fit_panel(client=None, course=None, courses=None):
     kept = PANELS.get_many(list(keys.values()))
     todo = [c for c in courses if keys.get(c.pk) not in kept]
     fits = course_fits(todo, client.service) if todo else {}
-    if fits:
-        alarms.with_responses(fits.values())
+    alarms.with_responses(fits.values())
     drawn = {}
     for pk, fit in fits.items():
         shown = fit.has_ratings or (fit.course.is_active and fit.course.start_date)
