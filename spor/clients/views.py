@@ -98,9 +98,8 @@ def new_identified(request):
 def detail(request, client):
     client = get_client_for_user(request.user, client)
     courses = list(
-        client.courses.with_due(today(), "due_decision")
-        .select_related("team", "clinician", "fit_state")
-        .prefetch_related("goals", "followups").order_by("-start_date", "-created_at"))
+        client.courses.with_decision_due().select_related("team", "clinician", "fit_state")
+        .prefetch_related("goals").order_by("-start_date", "-created_at"))
     prefetch_related_objects([client], "consents__parent", "relatives")
     log_access(request.user, client, gettext_noop("Client page"), P.TREATMENT)
     return render(request, "clients/detail.html", {

@@ -8,7 +8,7 @@ and a PDF show the same picture and nothing is loaded in the browser. `draw_use`
 
 import datetime
 
-from django.utils import formats
+from django.utils import dateformat, formats
 from django.utils.translation import gettext as _
 
 from spor.lib import charts
@@ -79,7 +79,11 @@ def describe(weeks, ratings=()) -> str:
             "last": formats.date_format(asked[-1].start, "SHORT_DATE_FORMAT"),
             "days": ", ".join(f"{w.use_days}/{w.known_days}" for w in asked)})
     if ratings:
+        # The format looked up once and each total written once: a long course has many
+        # ratings, and few different totals.
+        day_format = formats.get_format("SHORT_DATE_FORMAT")
+        totals = {t: formats.number_format(t, 1) for t in {r["total"] for r in ratings}}
         parts.append(_("Outcome totals: %(totals)s.") % {"totals": ", ".join(
-            f"{formats.date_format(r['date'], 'SHORT_DATE_FORMAT')} "
-            f"{formats.number_format(r['total'], 1)}" for r in ratings)})
+            f"{dateformat.format(r['date'], day_format)} {totals[r['total']]}"
+            for r in ratings)})
     return " ".join(str(p) for p in parts)

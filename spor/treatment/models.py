@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Value,
@@ -95,19 +96,34 @@ class CourseQuerySet(models.QuerySet):
                                                                 months=months))
         return self.filter(maybe, end_date__isnull=False)
 
-    def with_due(self, day: datetime.date, *names: str):
+    def with_due(self, day: datetime.date):
         """The overview counts and what is due on each course on `day`, one boolean per item
-        (due_rules; only the items named, if any), for showing a page of courses;
-        Course.due_items words them. With every item, also `is_due`: anything at all is
-        due, for putting such courses first in SQL before a list is paged, so that one query
-        orders, pages and shows. A select list cannot name its own columns, so `is_due`
-        repeats the items' SQL; Django writes each item once (Written, AnyOf)."""
-        rules = {name: Written(rule, BooleanField())
-                 for name, rule in due_rules(day).items() if not names or name in names}
-        courses = self.with_overview().annotate(**rules)
-        if names:
-            return courses
-        return courses.annotate(is_due=AnyOf(*rules))
+        (due_rules), for showing a page of courses; Course.due_items words them. Also
+        `is_due`: anything at all is due, for putting such courses first in SQL before a
+        list is paged, so that one query orders, pages and shows. A select list cannot name
+        its own columns, so `is_due` repeats the items' SQL; Django writes each item once
+        (Written, AnyOf)."""
+        rules = {name: Written(rule, BooleanField()) for name, rule in due_rules(day).items()}
+        return self.with_overview().annotate(**rules).annotate(is_due=AnyOf(*rules))
+
+    def with_decision_due(self):
+        """The count of attended sessions and `due_decision` (decision_due_rule) on each
+        course: what the client page shows of every course, without the rest of with_due."""
+        return self.with_session_counts().annotate(
+            due_decision=ExpressionWrapper(decision_due_rule(), BooleanField()))
+
+
+def decision_due_rule() -> Q:
+    """The anonymous-session limit is reached and no decision is recorded yet, as a
+    condition on a Course row. (Counted only for anonymous courses: the database need not
+    count the others.)"""
+    anonymous = Q(kind=Course.Kind.ANONYMOUS)
+    attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
+                .order_by().values("course").annotate(n=Count("pk")).values("n"))
+    return anonymous & Q(decision="", end_date__isnull=True) & Q(Case(
+        When(anonymous, then=GreaterThanOrEqual(
+            Coalesce(Subquery(attended), 0), F("client__service__anonymous_session_limit"))),
+        default=Value(False)))
 
 
 class Written(ExpressionWrapper):
@@ -151,15 +167,8 @@ def due_rules(day: datetime.date) -> dict[str, Q]:
 
     anonymous = Q(kind=Course.Kind.ANONYMOUS)
     started = Q(start_date__isnull=False)
-    attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
-                .order_by().values("course").annotate(n=Count("pk")).values("n"))
     return {
-        # The anonymous-session limit is reached and no decision is recorded yet.
-        # (Counted only for anonymous courses: the database need not count the others.)
-        "due_decision": anonymous & Q(decision="", end_date__isnull=True) & Q(Case(
-            When(anonymous, then=GreaterThanOrEqual(
-                Coalesce(Subquery(attended), 0), F("client__service__anonymous_session_limit"))),
-            default=Value(False))),
+        "due_decision": decision_due_rule(),
         "due_enrol": anonymous & Q(decision=Course.Decision.ENROL),
         "due_waiting": ~started,
         # No session (of any attendance) for QUIET_DAYS.
@@ -363,13 +372,13 @@ class Course(models.Model):
     @property
     def decision_due(self) -> bool:
         """The anonymous-session limit is reached and no decision is recorded yet
-        (CourseQuerySet.with_due): annotated on a list, or read for this course."""
+        (decision_due_rule): annotated on a list, or read for this course."""
         if not hasattr(self, "due_decision"):
             if not self.is_anonymous:
                 return False
-            self.due_decision = Course.objects.filter(pk=self.pk).with_due(
-                today(), "due_decision").values_list(
-                "due_decision", flat=True).get()
+            self.due_decision = Course.objects.filter(pk=self.pk).annotate(
+                due=ExpressionWrapper(decision_due_rule(), BooleanField())).values_list(
+                "due", flat=True).get()
         return self.due_decision
 
     def end_counselling_it_follows(self) -> list["Course"]:
@@ -471,9 +480,14 @@ class SessionQuerySet(models.QuerySet):
 
     def timeline(self, everything: bool = False) -> dict:
         """The sessions of a page's timeline (treatment/_timeline.html), newest first: the
-        latest LATEST, or every one, and how many there are. Three queries, and the page
-        draws only what it shows."""
-        sessions = self.prefetch_related("staff", "participants").order_by("-date", "-created_at")
+        latest LATEST, or every one, and how many there are. Four queries, and the page
+        draws only what it shows. Each session's staff and participants are lists
+        (`staff_present`, `participants_present`): read through `staff.all` in the page,
+        they cost a manager for each session."""
+        sessions = self.prefetch_related(
+            Prefetch("staff", to_attr="staff_present"),
+            Prefetch("participants", to_attr="participants_present")).order_by(
+            "-date", "-created_at")
         total = sessions.count()
         return {"sessions": list(sessions if everything else sessions[:self.LATEST]),
                 "sessions_total": total}
@@ -538,6 +552,12 @@ class Session(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {short(self.date)}"
+
+    @property
+    def kind_label(self) -> str:
+        """get_kind_display(), for a timeline of many sessions: Django's builds the list of
+        choices, with every label translated, on each call."""
+        return str(self.Kind(self.kind).label) if self.kind in self.Kind.values else self.kind
 
     @property
     def attended(self) -> bool:
