@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.translation import gettext_noop
 
 from spor.lib.numbers import percent
@@ -91,6 +92,18 @@ class Scope:
         return Rating.objects.filter(date__gte=self.start, date__lte=self.end).exclude(
             session__in=self.sessions().exclude(attendance=attended).values("pk"))
 
+    def with_previous(self, rows, field):
+        """`rows(start, end)` (`courses` or `sessions`) of the period and of the one before
+        it (`previous`), by `field` (their date), annotated `earlier` for those of the one
+        before: a count of both is asked once, so that one service's rows are found once.
+        One range of dates less the days between the two periods (none after a whole
+        year), so that an index on the date is read as one range."""
+        first, last = self.previous()
+        return (rows(first, self.end)
+                .exclude(**{f"{field}__gt": last, f"{field}__lt": self.start})
+                .annotate(earlier=ExpressionWrapper(Q(**{f"{field}__lt": self.start}),
+                                                    output_field=BooleanField())))
+
     def previous(self):
         """The same dates as many whole years earlier as it takes not to overlap the
         period: the year before a year, 2009–2011 before 2012–2014."""
@@ -106,12 +119,16 @@ class Scope:
 
 
 def build(scope: Scope, threshold: int, national=None) -> dict:
-    by_age = sections.by_age(scope.courses())
-    by_category = sections.by_category(scope.courses())
     before = scope.previous()
-    # The period before is shown for its outcomes and anonymous contacts only.
-    previous = sections.by_age(scope.courses(*before))
-    session_rows = stats.session_counts(scope.sessions())
+    # The period before is shown for its outcomes, anonymous contacts and sessions only.
+    both = sections.by_age(scope.with_previous(scope.courses, "end_date"), "earlier")
+    by_age = [row for row in both if not row["earlier"]]
+    previous = [row for row in both if row["earlier"]]
+    by_category = sections.by_category(scope.courses())
+    both = stats.session_counts(scope.with_previous(scope.sessions, "date"), "earlier")
+    session_rows = [row for row in both if not row["earlier"]]
+    attended_before = sum(row["sessions"] for row in both
+                          if row["earlier"] and row["attendance"] == "attended")
     fmt = Formatter(threshold)
     outcome = sections.outcome_tables(by_age)
     report = {
@@ -137,11 +154,11 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "national_comparison": national_comparison(national, outcome["all"], fmt),
         "rules": RULES,
     }
-    report["key_figures"] = key_figures(scope, before, report, previous, fmt)
+    report["key_figures"] = key_figures(scope, before, report, previous, attended_before, fmt)
     return report
 
 
-def key_figures(scope, before, report, previous, fmt) -> dict:
+def key_figures(scope, before, report, previous, attended, fmt) -> dict:
     """The period against the one before it (`Scope.previous`), for the first page: each
     figure as {"this_year", "previous_year", "change_percent"} (percent points for the
     success rates), suppressed by the same rules as its section."""
@@ -150,7 +167,6 @@ def key_figures(scope, before, report, previous, fmt) -> dict:
     # Of the period before, only the counts shown here: one query each.
     parents_then = fmt.participants(figures.parent_participants(
         figures.parent_courses_ended(scope.service, *before)).count())
-    attended = scope.sessions(*before).filter(attendance="attended").count()
     outreach_then = figures.outreach_contacts(scope.service, *before).count()
     now = report["outcomes"]
 

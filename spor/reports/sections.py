@@ -58,10 +58,10 @@ def counted(courses, *names) -> list[dict]:
     return list(courses.order_by().values(*names).annotate(n=Count("pk")))
 
 
-def by_age(courses) -> list[dict]:
+def by_age(courses, *also) -> list[dict]:
     """The rows of the sections that need the age at start: outcomes, the age
-    distribution and the anonymous contacts."""
-    return counted(with_age(courses), "outcome", "kind", "age")
+    distribution and the anonymous contacts (counted by the annotations `also` too)."""
+    return counted(with_age(courses), "outcome", "kind", "age", *also)
 
 
 def by_category(courses) -> list[dict]:
