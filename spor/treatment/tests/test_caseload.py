@@ -74,9 +74,9 @@ class CaseloadPagingTests(PersonaTestCase):
     def test_the_same_queries_at_two_courses_and_at_many(self):
         self.login(self.alice)
 
-        def count(page=1):
+        def count(page=1, scope="mine"):
             with CaptureQueriesContext(connection) as queries:
-                response = self.client.get(reverse("caseload") + f"?page={page}")
+                response = self.client.get(reverse("caseload") + f"?scope={scope}&page={page}")
             self.assertEqual(response.status_code, 200)
             return len(queries), len(response.context["courses"])
 
@@ -87,6 +87,25 @@ class CaseloadPagingTests(PersonaTestCase):
             self.add([f"Gammel {i}" for i in range(9)], due=True)
             self.assertEqual(count(), (few, 5))
             self.assertEqual(count(4), (few, 5))
+        # Rows of every kind, each worded from what the page's query read: a course waiting
+        # past the treatment guarantee, one at the anonymous-session limit, one to enrol,
+        # and the team's courses with their clinicians' names.
+        self.add(["Venter", "Grænse", "Indskriv"], clinician=self.carl)
+        Course.objects.filter(client__pseudonym="Venter").update(
+            start_date=None, request_date=datetime.date(2026, 6, 1))
+        limit = Course.objects.get(client__pseudonym="Grænse")
+        Session.objects.bulk_create([Session(course=limit, date=datetime.date(2026, 9, 1))
+                                     for _ in range(4)])
+        Course.objects.filter(client__pseudonym="Indskriv").update(decision="enrol")
+        with mock.patch(PAGE, 30):
+            queries, shown = count(scope="team")
+            due = {c.client.pseudonym: c.due for c in self.client.get(
+                reverse("caseload") + "?scope=team").context["courses"]}
+        self.assertEqual((queries, shown), (few, 23))
+        self.assertIn("Venter ud over behandlingsgarantien (15.06.2026)",
+                      due["Venter"])
+        self.assertIn("Beslutning efter 5 anonyme samtaler", due["Grænse"])
+        self.assertIn("Indskriv: registrér hvem den unge er", due["Indskriv"])
 
     def test_the_access_log_names_exactly_the_young_people_on_the_page_shown(self):
         self.add(["Bo", "Cille", "Dorte", "Eik"])
