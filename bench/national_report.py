@@ -21,7 +21,8 @@ Prints, each the median of 3 warm runs in this one run:
   a database holding that service alone (made as DATABASE_URL's name + "_alone", its rows
   copied from the national one, both vacuumed and analyzed), and whether they agree
   (target: at most 1.5): the medians of 15 reports on each, taken in turns by two warm
-  processes, and the quartiles of the ratio within each turn;
+  processes, by the clock and by processor time (the process's and its database
+  server's, steadier on a busy machine), and the quartiles of the ratio within each turn;
 - the time and peak memory of `spor report` run as a separate process in JSON and in PDF
   (target: at most 150 MB).
 """
@@ -265,12 +266,14 @@ with connection.cursor() as cursor:
 def busy():
     # Processor seconds of this process and of its database server process so far.
     with open(f"/proc/{backend}/schedstat") as f:
-        return time.process_time() + int(f.read().split()[0]) / 1e9
+        return time.process_time(), int(f.read().split()[0]) / 1e9
 
 for _line in sys.stdin:
-    begin, cpu = time.perf_counter(), busy()
+    begin, (ours, server) = time.perf_counter(), busy()
     make_report(int(sys.argv[3]), service)
-    print(time.perf_counter() - begin, busy() - cpu, flush=True)
+    took = time.perf_counter() - begin
+    ours, server = (now - then for now, then in zip(busy(), (ours, server)))
+    print(took, ours + server, ours, server, flush=True)
 """
 
 # Timed reports of one service on each database, taken in turns.
@@ -278,7 +281,8 @@ ROUNDS = 15
 
 
 def one_service(urls, name):
-    """([(seconds, processor seconds) of each round], report) of one service's report on
+    """([(seconds, processor seconds, of which the report's process and the database
+    server's) of each round], report) of one service's report on
     each database at `urls`. Each database has a process of its own, warmed by one report;
     the processes then report in turns, the first one starting every other round, so that
     a change of the machine's load in the meantime weighs on both alike. The processor
@@ -396,6 +400,10 @@ def main():
                   f"{statistics.median(ours) / statistics.median(theirs):6.2f}  (target <= 1.5);"
                   f" of each turn's pair: {ratios[len(ratios) // 4]:.2f}-"
                   f"{ratios[3 * len(ratios) // 4]:.2f} (quartiles)")
+        for runs, where in ((national, "national"), (by_itself, "alone")):
+            ours, server = (statistics.median(turn[i] for turn in runs) * 1000 for i in (2, 3))
+            print(f"  processor, {where}: the report's process {ours:.1f} ms, "
+                  f"the database server {server:.1f} ms")
         print("one service's figures: "
               + ("the same on both" if one == same else "DIFFERENT"))
     for fmt in ("json", "pdf"):
