@@ -11,9 +11,10 @@ PostgreSQL runs one statement-level trigger per write (its rows as transition ta
 SQLite one row-level trigger per row, which an import takes away while it writes: it
 counts itself as one change of every month of its service instead
 (spor.reports.kept.counted_as_one).
-SQLite makes a table anew for most changes of its columns, without its triggers: a later
-migration that does so to one of these tables must run `create` for it again
-(reports.tests.test_kept checks that every table has them)."""
+SQLite makes a table anew for most changes of its columns, without its triggers: after
+every migrate, the triggers a migration took away are made again
+(spor.reports.apps.triggers_back; reports.tests.test_kept checks that every table has them,
+on a new database and on one brought up through such a migration)."""
 
 from django.db import migrations, models
 
