@@ -52,6 +52,27 @@ class RatingRuleTests(PersonaTestCase):
             rate(missed, 20)
         self.assertIn("session", caught.exception.message_dict)
 
+    def test_a_days_ratings_follow_when_they_were_made(self):
+        """Two sessions on one day: the curve takes their ratings in the order they were
+        made, to the microsecond (read as text, see progress.course_fits), whatever order
+        the database gives them in (here the later one is stored first, and its measure
+        sorts first)."""
+        day = self.ida_session.date
+        later = Session.objects.create(course=self.ida_course, date=day)
+        made = datetime.datetime(2026, 2, 2, 10, 0, tzinfo=datetime.UTC)
+        for session, total, instrument, rater, at in (
+                (later, 31, "CORS", "client", made + datetime.timedelta(seconds=1)),
+                (self.ida_session, 12, "ORS", "client", made + datetime.timedelta(
+                    microseconds=450000)),
+                (self.ida_session, 15, "ORS", "parent", made + datetime.timedelta(
+                    microseconds=500000))):
+            rating = rate(session, total, instrument, rater)
+            Rating.objects.filter(pk=rating.pk).update(created_at=at)
+        course = Course.objects.select_related("client").get(pk=self.ida_course.pk)
+        fit = course_fits([course], self.service)[course.pk]
+        self.assertEqual([p.total for p in fit.own], [12, 31])
+        self.assertEqual(list(fit.outcome), ["client", "parent"])
+
     def test_moving_the_session_moves_its_ratings(self):
         rating = rate(self.ida_session, 20)
         self.ida_session.date = datetime.date(2026, 2, 3)
