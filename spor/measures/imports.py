@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
+from spor.lib import bulk
 from spor.lib import csvimport as c
 from spor.measures import instruments
 from spor.measures.models import Rating, checked_rating
@@ -82,7 +83,8 @@ class RatingsFile(c.CsvFile):
             return None
         return {"session_id": session["pk"], "course_id": session["course_id"],
                 "date": session["date"], "instrument": code, "rater": rater,
-                "answers": answers, "total": total, "source": Rating.Source.IMPORT}
+                "answers": bulk.encoded(answers), "total": total,
+                "source": Rating.Source.IMPORT}
 
     def row(self, ctx, values):
         r = c.Row(ctx, values)

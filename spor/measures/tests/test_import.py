@@ -1,14 +1,18 @@
 """ratings.csv of FORMATS.md, through the `spor import` command."""
 
 import io
+import json
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from unittest import skipUnless
 
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
 
 from spor.clients.models import Client
+from spor.lib import bulk
 from spor.measures.models import FitState, Rating
 
 CLIENTS = "client_ref,anonymous,birth_year\nc1,true,2008\n"
@@ -51,6 +55,24 @@ class RatingsImportTests(TestCase):
         ok, out = self.run_import(RATINGS.replace("s2,ORS,parent,6,6,6,6", "s2,ORS,parent,6,6,6,7"))
         self.assertIn("ratings.csv: 3 unchanged, 1 updated", out)
         self.assertEqual(Rating.objects.count(), 4)
+
+    @skipUnless(connection.vendor == "sqlite", "the text that SQLite stores")
+    def test_imported_answers_are_stored_as_the_orm_writes_them(self):
+        ok, out = self.run_import(RATINGS)
+        self.assertTrue(ok, out)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT answers FROM measures_rating")
+            stored = sorted(text for (text,) in cursor.fetchall())
+        field = Rating._meta.get_field("answers")
+        self.assertEqual(stored, sorted(field.get_db_prep_save(r.answers, connection)
+                                        for r in Rating.objects.all()))
+        self.assertIn('"individually": 4.5', "".join(stored))
+
+    def test_only_finite_floats_are_written_from_the_template(self):
+        text = bulk.encoded({"a": 1.0, "b": 10.0, "c": 0.1}).text
+        self.assertEqual(text, json.dumps({"a": 1.0, "b": 10.0, "c": 0.1}))
+        for values in ({"a": 1.0, "b": None}, {"a": 1}, {"a": float("inf")}, {"a": "1.0"}):
+            self.assertIs(bulk.encoded(values), values)
 
     def test_the_stored_fit_state_is_refreshed_only_by_an_import_that_changes_a_row(self):
         self.run_import(RATINGS)
