@@ -104,3 +104,11 @@ class ChartTests(SimpleTestCase):
         bars = [shape for shape in shapes if shape[0] == "polygon"
                 and shape[2] == charts.COLOURS["accent"]]
         self.assertEqual(len(bars), 2)
+
+
+class SubsetTests(SimpleTestCase):
+    def test_the_kept_fonts_have_the_signs_the_charts_and_labels_use(self):
+        signs = "▲▼●■◆☹☺√–−·…≤≥→×æøåÆØÅé"
+        self.assertLessEqual(set(map(ord, signs)), drawing.covered())
+        bold = drawing._face(drawing.FONTS / drawing.FACES["B"])[0].cmap
+        self.assertLessEqual(set(map(ord, signs)), set(bold))
