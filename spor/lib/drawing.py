@@ -1,5 +1,7 @@
-"""PDFs drawn directly with fpdf2: text measured and set by Spor itself, and the SVG
-charts of spor.lib.charts drawn as PDF shapes.
+"""Spor's PDFs (the statistics, a course's FIT curve, the outreach funding report) drawn
+directly with fpdf2: text measured and set by Spor itself, the SVG charts of
+spor.lib.charts drawn as PDF shapes, and one layout of blocks on pages (Layout: headings,
+paragraphs, definition lists, tables, charts, a footer) that every PDF uses.
 
 Laying a report out from HTML (WeasyPrint) cost half a second of processor for a
 ten-page statistics document, most of it in general machinery (styles, boxes, SVG text
@@ -17,6 +19,7 @@ once per process: each document gets a copy with a subset of its own.
 """
 
 import copy
+import dataclasses
 import functools
 import io
 import math
@@ -233,6 +236,314 @@ class Document:
                 pdf.set_dash_pattern()
 
 
+# Placing blocks on pages ------------------------------------------------------------------
+#
+# A document is laid out in two passes: first every block (a heading, a paragraph, a table,
+# a chart) gets its page and place, so that a contents page can give page numbers and a
+# footer the number of pages; then the pages are drawn in order. A block is
+# (height, draw(y)), drawn from its top at y; a Table is placed row by row.
+
+INK, MUTED, LINE = "#1d2630", "#5b6670", "#d7dde2"
+LEADING = 1.25  # line height, as a share of the font size
+
+
+class Book:
+    """Pages of (draw, y) to be drawn, and where text runs on a page (top to bottom)."""
+
+    def __init__(self, top: float, bottom: float):
+        self.top, self.bottom = top, bottom
+        self.pages: list[list] = []
+
+    def page(self, index: int) -> list:
+        while len(self.pages) <= index:
+            self.pages.append([])
+        return self.pages[index]
+
+
+class Cursor:
+    """Where the next block goes: a page of the book and a height on it."""
+
+    def __init__(self, book: Book, page: int, y: float):
+        self.book, self.index, self.y = book, page, y
+
+    def fits(self, height: float) -> bool:
+        return self.y + height <= self.book.bottom
+
+    def next_page(self) -> None:
+        self.index, self.y = self.index + 1, self.book.top
+
+    def place(self, height: float, draw) -> tuple[int, float]:
+        """The block (`draw(y)` draws it from its top) here, or at the top of the next
+        page if it does not fit here; returns (page, top)."""
+        if not self.fits(height) and self.y > self.book.top:
+            self.next_page()
+        self.book.page(self.index).append((draw, self.y))
+        where = (self.index, self.y)
+        self.y += height
+        return where
+
+    def put(self, block) -> tuple[int, float]:
+        """A block or a Table; returns where it begins (page, top)."""
+        if isinstance(block, Table):
+            return block.place(self)
+        return self.place(*block)
+
+    def later(self, other: "Cursor") -> "Cursor":
+        return self if (self.index, self.y) >= (other.index, other.y) else other
+
+
+def first_height(block) -> float:
+    """How much of a block must fit where it begins (a heading is kept with it)."""
+    return block.first if isinstance(block, Table) else block[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A table's column: its width, how its cells (and its heading) are aligned ("left"
+    or "right": figures, one line each, never broken), and whether its cells are bold (a
+    row's label)."""
+    width: float
+    align: str = "left"
+    bold: bool = False
+
+
+@dataclasses.dataclass
+class Table:
+    """A table laid out: its head (caption and header) and its rows, each (height,
+    draw(y)). Placed row by row: the head stays with the first row, and a row that does
+    not fit goes to the next page under the head again. With `keep`, a table that fits on
+    a page is not split: it goes whole to the next page if it does not fit where it is."""
+    head: tuple
+    rows: list
+    after: float
+    keep: bool
+
+    @property
+    def height(self) -> float:
+        return self.head[0] + sum(height for height, _draw in self.rows) + self.after
+
+    @property
+    def first(self) -> float:
+        return self.height if self.keep else self.head[0] + (self.rows[0][0] if self.rows
+                                                             else 0)
+
+    def place(self, cursor: Cursor) -> tuple[int, float]:
+        book = cursor.book
+        whole = self.keep and self.height <= book.bottom - book.top
+        need = self.height if whole else self.head[0] + (self.rows[0][0] if self.rows else 0)
+        if not cursor.fits(need) and cursor.y > book.top:
+            cursor.next_page()
+        where = cursor.place(*self.head)
+        for height, draw in self.rows:
+            if not cursor.fits(height) and cursor.y > book.top + self.head[0]:
+                cursor.next_page()
+                cursor.place(*self.head)
+            # Here even if taller than the page: the head is not left alone.
+            book.page(cursor.index).append((draw, cursor.y))
+            cursor.y += height
+        cursor.y += self.after
+        return where
+
+
+class Layout:
+    """The blocks of a document on A4 pages with the given margins (points)."""
+
+    def __init__(self, document: Document, top: float, bottom: float, left: float,
+                 right: float):
+        self.d = document
+        self.book = Book(top, A4[1] - bottom)
+        self.left, self.right = left, A4[0] - right
+        self.span = self.right - self.left
+
+    def lines(self, text, x=None, width=None, size=10, bold=False, ink=INK, before=0,
+              after=0):
+        """A paragraph of one style."""
+        return self.runs([(text, bold, ink)], x, width, size, before, after)
+
+    def runs(self, runs, x=None, width=None, size=10, before=0, after=0):
+        """A paragraph of runs (text, bold, ink), broken at spaces: a run goes on where
+        the one before it ended."""
+        x = self.left if x is None else x
+        width = self.span if width is None else width
+        d = self.d
+        space = d.width(" ", size)
+        lines, line, used = [], [], 0.0
+        spaced = False  # the run before ended with a space
+        for text, bold, ink in runs:
+            text = str(text)
+            joined = not (spaced or text[:1].isspace())
+            spaced = text[-1:].isspace()
+            for k, word in enumerate(text.split()):
+                glued = k == 0 and joined and line  # no space between two runs
+                gap = 0 if glued or not line else space
+                wide = d.width(word, size, bold)
+                if line and used + gap + wide > width:
+                    lines.append(line)
+                    line, used, gap = [], 0.0, 0
+                for piece in (d.wrap(word, size, width, bold) if wide > width else [word]):
+                    if line and line[-1][1:] == (bold, ink):
+                        line[-1][0] += (" " if gap else "") + piece
+                    else:
+                        line.append([(" " if gap else "") + piece, bold, ink])
+                    used += gap + d.width(piece, size, bold)
+                    gap = space
+        if line or not lines:
+            lines.append(line)
+        step = size * LEADING
+
+        def draw(y):
+            for i, line in enumerate(lines):
+                at = x
+                for text, bold, ink in line:
+                    d.text(at, y + before + size * 0.8 + i * step, text, size, bold, ink)
+                    at += d.width(text, size, bold)
+        return before + step * len(lines) + after, draw
+
+    def heading(self, text, x=None, width=None, size=14, ink=INK, rule=None, after=10):
+        """A bold heading (an entry of the PDF's outline), with a rule under it if
+        `rule` is a colour."""
+        x = self.left if x is None else x
+        width = self.span if width is None else width
+        wrapped = self.d.wrap(text, size, width, True)
+        step = size * 1.2
+
+        def draw(y):
+            for i, line in enumerate(wrapped):
+                self.d.text(x, y + size * 0.8 + i * step, line, size, True, ink)
+            if rule:
+                self.d.rule(x, y + step * len(wrapped) + 2, x + width, rule, 0.75)
+            self.d.bookmark(text, y)
+        return step * len(wrapped) + after, draw
+
+    def bulleted(self, block, x, size, ink=INK, bullet="•"):
+        """A block with a bullet at x on its first line."""
+        height, draw = block
+
+        def with_bullet(y):
+            self.d.text(x, y + size * 0.8, bullet, size, ink=ink)
+            draw(y)
+        return height, with_bullet
+
+    def definitions(self, items, x=None, width=None, size=10, after=2):
+        """A definition list: each term (bold) over its values, one a line; each term
+        with its values is one block."""
+        blocks = []
+        for term, values in items:
+            parts = [self.lines(term, x, width, size, True)]
+            parts += [self.lines(value, x, width, size) for value in values or ["–"]]
+            blocks.append(stacked(parts, after))
+        return blocks
+
+    def table(self, x, columns, header, rows, total=None, caption=None, size=9,
+              head_size=None, head_ink=INK, pad=(4.5, 2.4), middle=False, after=9,
+              keep=False) -> Table:
+        """A table. A cell is text (wrapped in its column), a list of runs (text, bold,
+        ink) on one line, or None where the cell before it runs on over this column;
+        `total` is a last row in bold. Headings are bold and sit on the header's lowest
+        line; with `middle`, a row's shorter cells sit in its middle, else at its top."""
+        d = self.d
+        pad_x, pad_y = pad
+        head_size = head_size or size
+        width = sum(c.width for c in columns)
+        lefts = [x + sum(c.width for c in columns[:k]) for k in range(len(columns))]
+        step, head_step = size * LEADING, head_size * LEADING
+        heads = [d.wrap(title, head_size, column.width - 2 * pad_x, True) if title else []
+                 for title, column in zip(header, columns, strict=True)]
+        head_lines = max(len(lines) for lines in heads)
+        cap = d.wrap(caption, size, width, True) if caption else []
+        under = 0 if caption is None else 2  # under the caption (an empty one too)
+        head_height = len(cap) * step + under + head_lines * head_step + 2 * pad_y
+
+        def draw_head(y):
+            for i, line in enumerate(cap):
+                d.text(x, y + size * 0.8 + i * step, line, size, True)
+            y += len(cap) * step + under
+            for lines, column, left in zip(heads, columns, lefts, strict=True):
+                first = y + pad_y + head_size * 0.8 + (head_lines - len(lines)) * head_step
+                for i, line in enumerate(lines):
+                    cell_text(left, column.width, column.align, first + i * head_step,
+                              [(line, True, head_ink)])
+            d.rule(x, y + head_lines * head_step + 2 * pad_y, x + width)
+
+        def cell_text(left, wide, align, baseline, runs):
+            at = left + pad_x if align == "left" else left + wide - pad_x - sum(
+                d.width(text, size, bold) for text, bold, _ink in runs)
+            for text, bold, ink in runs:
+                d.text(at, baseline, text, size, bold, ink)
+                at += d.width(text, size, bold)
+
+        def laid_out(cells, bold_row):
+            spans = []  # (column, width, lines as runs)
+            for k, cell in enumerate(cells):
+                if cell is None:
+                    continue
+                wide, end = columns[k].width, k + 1
+                while end < len(cells) and cells[end] is None:
+                    wide += columns[end].width
+                    end += 1
+                bold = bold_row or columns[k].bold
+                if isinstance(cell, list):
+                    lines = [cell]
+                elif columns[k].align == "right":  # a figure: never broken
+                    lines = [[(str(cell), bold, INK)]] if str(cell) else []
+                else:
+                    lines = [[(line, bold, INK)] for line in
+                             d.wrap(str(cell), size, wide - 2 * pad_x, bold)] if str(cell) \
+                        else []
+                spans.append((k, wide, lines))
+            count = max([len(lines) for _k, _w, lines in spans] or [1]) or 1
+            height = count * step + 2 * pad_y
+
+            def draw(y):
+                for k, wide, lines in spans:
+                    shift = (count - len(lines)) * step / 2 if middle else 0
+                    for i, runs in enumerate(lines):
+                        cell_text(lefts[k], wide, columns[k].align if wide == columns[k].width
+                                  else "left", y + pad_y + size * 0.8 + shift + i * step,
+                                  runs)
+                d.rule(x, y + height, x + width)
+            return height, draw
+
+        laid = [laid_out(cells, False) for cells in rows]
+        if total is not None:
+            laid.append(laid_out(total, True))
+        return Table((head_height, draw_head), laid, after, keep)
+
+    def chart(self, svg, x=None, width=None, after=6):
+        """An SVG chart of spor.lib.charts, `width` wide, kept whole."""
+        x = self.left if x is None else x
+        width = self.span if width is None else width
+        vw, vh = chart_size(svg)
+        return width * vh / vw + after, lambda y: self.d.chart(svg, x, y, width)
+
+    def finish(self, footer=None, size=8, ink=MUTED, x=None, y=None, align="right") -> bytes:
+        """The document with its pages drawn; `footer(number, count)` is the text at the
+        foot of each page (None for none), at x (the right margin) and y (the middle of
+        the bottom margin)."""
+        d, pages = self.d, self.book.pages
+        x = self.right if x is None else x
+        y = (self.book.bottom + A4[1]) / 2 + size * 0.35 if y is None else y
+        for number, blocks in enumerate(pages, 1):
+            d.add_page()
+            for draw, top in blocks:
+                draw(top)
+            text = footer(number, len(pages)) if footer else None
+            if text:
+                d.text(x, y, text, size, ink=ink, align=align)
+        return d.output()
+
+
+def stacked(blocks, after=0):
+    """Blocks one under another as one block (kept on one page)."""
+    height = sum(h for h, _draw in blocks) + after
+
+    def draw(y):
+        for h, each in blocks:
+            each(y)
+            y += h
+    return height, draw
+
+
 def chart_size(svg: str) -> tuple[float, float]:
     vw, vh, _shapes = parsed_chart(svg)
     return vw, vh
@@ -305,8 +616,11 @@ def _shapes(element, inherited, shapes):
 
 def _arc_points(cx, cy, r, start, end):
     """Points along a circle from angle `start` to `end` (radians, from 3 o'clock towards
-    6 o'clock as SVG's y points down), fine enough to look round at any print size."""
-    steps = max(2, math.ceil(abs(end - start) / (math.pi / 90)))
+    6 o'clock as SVG's y points down), fine enough to look round at any print size: a
+    step of at most 2 degrees and half a point (a marker's dot needs a few dozen points,
+    not 180)."""
+    turn = abs(end - start)
+    steps = max(2, math.ceil(min(turn / (math.pi / 90), max(turn * r / 0.5, 8))))
     return [(cx + r * math.cos(start + (end - start) * k / steps),
              cy + r * math.sin(start + (end - start) * k / steps)) for k in range(steps + 1)]
 

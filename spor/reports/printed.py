@@ -15,57 +15,19 @@ from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from spor.lib.drawing import A4, MM, Document, chart_size
+from spor.lib import drawing
+from spor.lib.drawing import A4, INK, MM, MUTED, Column, Cursor, Document, Layout, Table
 
-INK, MUTED, ACCENT, LINE, HEADING_RULE = "#1d2630", "#5b6670", "#23695a", "#d7dde2", "#7fb8a4"
+ACCENT, HEADING_RULE = "#23695a", "#7fb8a4"
 WIDTH, HEIGHT = A4
 TOP, BOTTOM, LEFT = 18 * MM, HEIGHT - 20 * MM, 16 * MM
 RIGHT = WIDTH - 16 * MM
 GAP = 12  # between the two columns
 COLUMN = (RIGHT - LEFT - GAP) / 2
 BODY, SMALL = 10, 9  # the text, and the tables' and notes' text
-LEADING = 1.25  # line height, as a share of the font size
 PAD_X, PAD_Y = 4.5, 2.4  # inside a table's cell
 SECTION_SPACE = 18  # under a section
 BLOCK_SPACE = 9  # under a table
-
-
-class Book:
-    """Pages of (draw, y) to be drawn, and cursors that run down them."""
-
-    def __init__(self):
-        self.pages: list[list] = []
-
-    def page(self, index: int) -> list:
-        while len(self.pages) <= index:
-            self.pages.append([])
-        return self.pages[index]
-
-
-class Cursor:
-    """Where the next block goes: a page of the book and a height on it."""
-
-    def __init__(self, book: Book, page: int, y: float):
-        self.book, self.index, self.y = book, page, y
-
-    def fits(self, height: float) -> bool:
-        return self.y + height <= BOTTOM
-
-    def next_page(self) -> None:
-        self.index, self.y = self.index + 1, TOP
-
-    def place(self, height: float, draw) -> tuple[int, float]:
-        """The block (`draw(y)` draws it from its top) here, or at the top of the next
-        page if it does not fit here; returns (page, top)."""
-        if not self.fits(height) and self.y > TOP:
-            self.next_page()
-        self.book.page(self.index).append((draw, self.y))
-        where = (self.index, self.y)
-        self.y += height
-        return where
-
-    def later(self, other: "Cursor") -> "Cursor":
-        return self if (self.index, self.y) >= (other.index, other.y) else other
 
 
 def shown(value) -> str:
@@ -73,7 +35,7 @@ def shown(value) -> str:
     return "" if value is None else str(formats.localize(value))
 
 
-class Layout:
+class Statistics(Layout):
     def __init__(self, ctx: dict):
         self.ctx = ctx
         self.compare = ctx["compare"]
@@ -81,109 +43,43 @@ class Layout:
         title = f"{_('Statistics')} {ctx['period']} · {ctx['service_name']}"
         # The words that are not Spor's own: names, sources, and what the document holds.
         own = ctx["service_name"] + json.dumps(doc, ensure_ascii=False)
-        self.d = Document(title, get_language() or "da", own)
-        self.book = Book()
+        super().__init__(Document(title, get_language() or "da", own), TOP, HEIGHT - BOTTOM,
+                         LEFT, WIDTH - RIGHT)
 
     # Blocks: (height, draw(y)) at a given x and width ------------------------------
 
-    def lines(self, text, x, width, size=BODY, bold=False, ink=INK, before=0, after=0):
-        wrapped = self.d.wrap(text, size, width, bold)
-        step = size * LEADING
-
-        def draw(y):
-            for i, line in enumerate(wrapped):
-                self.d.text(x, y + before + size + i * step - size * 0.2, line, size, bold,
-                            ink)
-        return before + step * len(wrapped) + after, draw
+    def lines(self, text, x=LEFT, width=RIGHT - LEFT, size=BODY, bold=False, ink=INK,
+              before=0, after=0):
+        return super().lines(text, x, width, size, bold, ink, before, after)
 
     def heading(self, text, x=LEFT, width=RIGHT - LEFT, size=14, ink=ACCENT):
-        wrapped = self.d.wrap(text, size, width, True)
-        step = size * 1.2
+        return super().heading(text, x, width, size, ink, rule=HEADING_RULE)
 
-        def draw(y):
-            for i, line in enumerate(wrapped):
-                self.d.text(x, y + size + i * step - size * 0.2, line, size, True, ink)
-            self.d.rule(x, y + step * len(wrapped) + 2, x + width, HEADING_RULE, 0.75)
-            self.d.bookmark(text, y)
-        return step * len(wrapped) + 10, draw
-
-    def columns(self, width):
-        """(label width, [right edge of each number column]) of a table."""
-        count = 4 if self.compare else 2
-        number = 36 if self.compare else 54
-        edges = [width - number * (count - 1 - k) for k in range(count)]
-        return width - number * count, edges, number
-
-    def table(self, x, width, caption, items):
-        """A table of figures with its caption as one or more blocks (a table taller than
-        a page goes on with its caption and header repeated)."""
-        period, compare = self.ctx["period"], self.compare
-        label_width, edges, number = self.columns(width)
-        # A period other than a year is long: its heading goes over lines in its column.
-        header = [self.d.wrap(title, SMALL, number - 2 * PAD_X, True) for title in
-                  [period, "%"] + ([str(compare["year"]), "%"] if compare else [])]
-        head = max(len(lines) for lines in header) * SMALL * LEADING
-        cap = self.d.wrap(caption, SMALL, width, True) if caption else []
-        step = SMALL * LEADING
+    def table(self, x, width, caption, items) -> Table:
+        """A table of figures with its caption (one taller than a page goes on with its
+        caption and header repeated)."""
+        compare = self.compare
+        count = 4 if compare else 2
+        number = 36 if compare else 54
+        columns = [Column(width - number * count, bold=True),
+                   *[Column(number, "right")] * count]
+        header = ["", self.ctx["period"], "%"] + ([str(compare["year"]), "%"] if compare
+                                                 else [])
         rows = []
-        for label, count, pct, hidden, text, *other in items:
+        for label, count_, pct, hidden, text, *other in items:
             if text:
-                cells = self.d.wrap(text, SMALL, width - label_width - 2 * PAD_X)
-                figures = None
-            else:
-                cells = None
-                figures = [("–" if hidden else shown(count)),
-                           (f"{shown(pct)} %" if pct is not None else "–" if hidden else "")]
-                if compare:
-                    c_count, c_pct, c_hidden = other
-                    figures += [("–" if c_hidden else shown(c_count)),
-                                (f"{shown(c_pct)} %" if c_pct is not None
-                                 else "–" if c_hidden else "")]
-            names = self.d.wrap(label, SMALL, label_width - 2 * PAD_X, True)
-            lines = max(len(names), len(cells or ()))
-            rows.append((names, figures, cells, lines * step + 2 * PAD_Y))
-        top_height = len(cap) * step + 2 + head + 2 * PAD_Y
-        chunks, chunk, height = [], [], top_height
-        for row in rows:
-            if chunk and height + row[3] > BOTTOM - TOP:
-                chunks.append((chunk, height))
-                chunk, height = [], top_height
-            chunk.append(row)
-            height += row[3]
-        chunks.append((chunk, height))
-
-        def drawer(chunk):
-            def draw(y):
-                d = self.d
-                for i, line in enumerate(cap):
-                    d.text(x, y + SMALL + i * step - SMALL * 0.2, line, SMALL, True)
-                y += len(cap) * step + 2
-                base = y + PAD_Y + head - SMALL * LEADING + SMALL - SMALL * 0.2
-                for lines, edge in zip(header, edges, strict=True):  # on the lowest line
-                    for i, line in enumerate(lines):
-                        d.text(x + edge - PAD_X, base - (len(lines) - 1 - i) * step, line,
-                               SMALL, True, align="right")
-                y += head + 2 * PAD_Y
-                d.rule(x, y, x + width)
-                for names, figures, cells, tall in chunk:
-                    base = y + PAD_Y + SMALL - SMALL * 0.2
-                    for i, line in enumerate(names):
-                        d.text(x + PAD_X, base + i * step, line, SMALL, True)
-                    if figures is not None:  # in the middle of the row, as a cell's are
-                        middle = base + (len(names) - 1) * step / 2
-                        for figure, edge in zip(figures, edges, strict=True):
-                            d.text(x + edge - PAD_X, middle, figure, SMALL, align="right")
-                    else:
-                        for i, line in enumerate(cells):
-                            d.text(x + label_width + PAD_X, base + i * step, line, SMALL)
-                    y += tall
-                    d.rule(x, y, x + width)
-            return draw
-        return [(height + BLOCK_SPACE, drawer(chunk)) for chunk, height in chunks]
-
-    def chart(self, svg, x, width):
-        vw, vh = chart_size(svg)
-        return width * vh / vw + 6, lambda y: self.d.chart(svg, x, y, width)
+                rows.append([label, text] + [None] * (count - 1))
+                continue
+            figures = [("–" if hidden else shown(count_)),
+                       (f"{shown(pct)} %" if pct is not None else "–" if hidden else "")]
+            if compare:
+                c_count, c_pct, c_hidden = other
+                figures += [("–" if c_hidden else shown(c_count)),
+                            (f"{shown(c_pct)} %" if c_pct is not None
+                             else "–" if c_hidden else "")]
+            rows.append([label, *figures])
+        return super().table(x, columns, header, rows, caption=caption or "", size=SMALL,
+                             pad=(PAD_X, PAD_Y), middle=True, after=BLOCK_SPACE, keep=True)
 
     # The document ----------------------------------------------------------------------
 
@@ -201,7 +97,7 @@ class Layout:
         if not figures:
             return
         cursor.place(*self.heading(_("The work in %(period)s") % {"period": figures["this"]}))
-        cursor.place(*self.key_table(figures))
+        cursor.put(self.key_table(figures))
         cursor.place(*self.lines(_("Success is stopped or reduced use at the end of the course;"
                                    " its change is in percentage points. – is a number too "
                                    "small to show."), LEFT, span, SMALL, ink=MUTED, before=4))
@@ -214,37 +110,13 @@ class Layout:
             text += " · " + _("compared with %(year)s") % {"year": self.compare["year"]}
         return text
 
-    def key_table(self, figures):
-        size, pad = 10.5, 4.2
-        step = size * LEADING
+    def key_table(self, figures) -> Table:
         span = RIGHT - LEFT
-        edges = [span - 78 * k for k in (2, 1, 0)]
-        header = [self.d.wrap(title, size, 78 - 2 * pad, True)
-                  for title in (figures["this"], figures["before"], _("Change"))]
-        head = max(len(lines) for lines in header) * step
-        rows = [(self.d.wrap(title, size, edges[0] - 78 - 2 * pad, True), values)
-                for title, *values in figures["rows"]]
-        height = head + 2 * pad + sum(len(names) * step + 2 * pad for names, _v in rows)
-
-        def draw(y):
-            d = self.d
-            base = y + pad + head - step + size * 0.8
-            for lines, edge in zip(header, edges, strict=True):  # on the lowest line
-                for i, line in enumerate(lines):
-                    d.text(LEFT + edge - pad, base - (len(lines) - 1 - i) * step, line, size,
-                           True, align="right")
-            y += head + 2 * pad
-            d.rule(LEFT, y, RIGHT)
-            for names, values in rows:
-                base = y + pad + size * 0.8
-                for i, line in enumerate(names):
-                    d.text(LEFT + pad, base + i * step, line, size, True)
-                for value, edge in zip(values, edges, strict=True):
-                    d.text(LEFT + edge - pad, base + (len(names) - 1) * step / 2, value,
-                           size, align="right")
-                y += len(names) * step + 2 * pad
-                d.rule(LEFT, y, RIGHT)
-        return height + 4, draw
+        columns = [Column(span - 3 * 78, bold=True), *[Column(78, "right")] * 3]
+        return super().table(LEFT, columns, ["", figures["this"], figures["before"],
+                                             _("Change")],
+                             [list(row) for row in figures["rows"]], size=10.5,
+                             pad=(4.2, 4.2), middle=True, after=4)
 
     def section(self, cursor, section, title, groups, empty):
         """A section: its heading over the tables (left) and the charts (right)."""
@@ -258,7 +130,7 @@ class Layout:
                 text = (f"{group}: " if group else "") + _("nothing in the period.")
                 left.append(self.lines(text, LEFT, COLUMN, SMALL, ink=MUTED, after=6))
             else:
-                left.extend(self.table(LEFT, COLUMN, group, items))
+                left.append(self.table(LEFT, COLUMN, group, items))
         doc = self.ctx["doc"]
         if (section == "national_comparison" and not empty
                 and doc["national_comparison"]["success_percent_national"] is None):
@@ -267,7 +139,7 @@ class Layout:
                 "source; Spor never invents one."), LEFT, COLUMN, SMALL, ink=MUTED))
         names = {"outcomes": ["under_18", "all"], "main_substance": ["main_substance"],
                  "fit": ["fit"], "age_distribution": ["age_anonymous", "age_enrolled"]}
-        right = [] if empty else [self.chart(charts[name], RIGHT - COLUMN, COLUMN)
+        right = [] if empty else [self.chart(charts[name], RIGHT - COLUMN, COLUMN, 6)
                                   for name in names.get(section, []) if charts.get(name)]
         return self.under_heading(cursor, title, left, right)
 
@@ -275,7 +147,7 @@ class Layout:
         """The heading, kept with the first block under it; then the two columns. Returns
         the cursor after the section and where its heading is (page, top)."""
         heading = self.heading(title)
-        first = max([blocks[0][0] for blocks in (left, right) if blocks] or [0])
+        first = max([drawing.first_height(blocks[0]) for blocks in (left, right) if blocks] or [0])
         if not cursor.fits(heading[0] + first) and cursor.y > TOP:
             cursor.next_page()
         where = cursor.place(*heading)
@@ -283,7 +155,7 @@ class Layout:
         for blocks in (left, right):
             column = Cursor(self.book, cursor.index, cursor.y)
             for block in blocks:
-                column.place(*block)
+                column.put(block)
             columns.append(column)
         end = columns[0].later(columns[1])
         end.y += SECTION_SPACE
@@ -295,16 +167,10 @@ class Layout:
         blocks = []
         for rule in doc["rules"]:
             height, draw = self.lines(_(rule), LEFT + 14, span - 14, SMALL, after=2)
-            blocks.append((height, self.bulleted(draw)))
+            blocks.append(self.bulleted((height, draw), LEFT + 4, SMALL))
         blocks.append(self.lines(_("Cells with fewer than %(k)s persons are shown as –.") % {
             "k": doc["suppression_threshold"]}, LEFT, span, SMALL, before=6))
         return self.under_heading(cursor, _("How the numbers are counted"), blocks, [])
-
-    def bulleted(self, draw):
-        def with_bullet(y):
-            self.d.text(LEFT + 4, y + SMALL * 0.8, "•", SMALL)
-            draw(y)
-        return with_bullet
 
     def contents(self, entries):
         """The contents on the second page: each title and its page, on a ruled line,
@@ -335,17 +201,10 @@ class Layout:
         cursor, where = self.rules(cursor)
         entries.append((_("How the numbers are counted"), where))
         self.contents(entries)
-        d = self.d
-        for number, blocks in enumerate(book.pages, 1):
-            d.add_page()
-            for draw, y in blocks:
-                draw(y)
-            if number > 1:
-                d.text(WIDTH / 2, HEIGHT - 10 * MM, str(number), SMALL, ink=MUTED,
-                       align="centre")
-        return d.output()
+        return self.finish(lambda number, _count: str(number) if number > 1 else None,
+                           SMALL, MUTED, WIDTH / 2, HEIGHT - 10 * MM, "centre")
 
 
 def statistics_pdf(ctx: dict) -> bytes:
     """The statistics' PDF from the page's context (render.context)."""
-    return Layout(ctx).build()
+    return Statistics(ctx).build()

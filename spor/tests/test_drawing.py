@@ -106,6 +106,62 @@ class ChartTests(SimpleTestCase):
         self.assertEqual(len(bars), 2)
 
 
+class LayoutTests(SimpleTestCase):
+    def layout(self):
+        return drawing.Layout(drawing.Document("Test", "da"), 50, 50, 40, 40)
+
+    def table(self, page, rows, keep):
+        columns = [drawing.Column(200, bold=True), drawing.Column(80, "right")]
+        return page.table(page.left, columns, ["Sted", "Antal"],
+                          [[f"Sted {k}", str(k)] for k in range(rows)],
+                          total=["I alt", str(sum(range(rows)))], keep=keep)
+
+    def test_a_long_table_starts_where_it_is_and_repeats_its_header_on_the_next_page(self):
+        page = self.layout()
+        cursor = drawing.Cursor(page.book, 0, page.book.top)
+        cursor.put(page.lines("Over tabellen", after=400))
+        cursor.put(self.table(page, 40, keep=False))
+        texts = [p.extract_text() for p in
+                 pypdf.PdfReader(io.BytesIO(page.finish(lambda n, c: f"{n} / {c}"))).pages]
+        self.assertEqual(len(texts), 2)
+        self.assertIn("Sted 0", texts[0])
+        self.assertIn("Over tabellen", texts[0])
+        for number, text in enumerate(texts, 1):
+            self.assertIn("Sted Antal", text)
+            self.assertIn(f"{number} / 2", text)
+        self.assertIn("I alt 780", " ".join(texts[1].split()))
+
+    def test_a_kept_table_that_fits_a_page_goes_whole_to_the_next(self):
+        page = self.layout()
+        cursor = drawing.Cursor(page.book, 0, page.book.top)
+        cursor.put(page.lines("Over tabellen", after=400))
+        where = cursor.put(self.table(page, 30, keep=True))
+        self.assertEqual(where, (1, page.book.top))
+        self.assertEqual(len(page.book.pages), 2)
+
+    def test_a_definition_list_keeps_each_term_with_its_values(self):
+        page = self.layout()
+        blocks = page.definitions([("Bevillingsgiver", ["Sundhedsministeriet"]),
+                                   ("Bevillinger", ["2026: 450.000,00 kr.", "2027: 1 kr."])])
+        self.assertEqual(len(blocks), 2)
+        cursor = drawing.Cursor(page.book, 0, page.book.top)
+        for block in blocks:
+            cursor.put(block)
+        text = " ".join(pypdf.PdfReader(io.BytesIO(page.finish())).pages[0]
+                        .extract_text().split())
+        self.assertIn("Bevillingsgiver Sundhedsministeriet Bevillinger 2026: 450.000,00 kr. "
+                      "2027: 1 kr.", text)
+
+    def test_runs_of_a_paragraph_keep_their_spaces(self):
+        page = self.layout()
+        cursor = drawing.Cursor(page.book, 0, page.book.top)
+        cursor.put(page.runs([("Ændring gennem forløbet: ", False, drawing.INK),
+                              ("Kommet sig", True, drawing.INK),
+                              (" (grænse 28,0)", False, drawing.MUTED)]))
+        text = pypdf.PdfReader(io.BytesIO(page.finish())).pages[0].extract_text()
+        self.assertIn("Ændring gennem forløbet: Kommet sig (grænse 28,0)", text)
+
+
 class SubsetTests(SimpleTestCase):
     def test_the_kept_fonts_have_the_signs_the_charts_and_labels_use(self):
         signs = "▲▼●■◆☹☺√–−·…≤≥→×æøåÆØÅé"

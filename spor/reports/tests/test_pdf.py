@@ -11,7 +11,7 @@ from django.test import SimpleTestCase, TestCase
 from django.utils import translation
 
 from spor.accounts.models import Service, Team
-from spor.lib import charts, pdf
+from spor.lib import charts, drawing, pdf
 from spor.programmes.tests.helpers import make_parent_course
 from spor.reports import printed, render
 from spor.reports.build import make_report
@@ -148,19 +148,12 @@ class StatisticsPdfTests(TestCase):
 
     def test_a_table_longer_than_a_page_repeats_its_caption_and_header(self):
         with translation.override("da"):
-            layout = printed.Layout(render.context(self.doc, "Helsingung"))
+            layout = printed.Statistics(render.context(self.doc, "Helsingung"))
             items = [(f"Sted {k}", k, None, False, "") for k in range(60)]
-            blocks = layout.table(printed.LEFT, printed.COLUMN, "Efter sted", items)
-            self.assertEqual(len(blocks), 2)
-            book = printed.Book()
-            cursor = printed.Cursor(book, 0, printed.TOP)
-            for block in blocks:
-                cursor.place(*block)
-            for page in book.pages:
-                layout.d.add_page()
-                for draw, y in page:
-                    draw(y)
-            pages = pypdf.PdfReader(io.BytesIO(layout.d.output())).pages
+            table = layout.table(printed.LEFT, printed.COLUMN, "Efter sted", items)
+            drawing.Cursor(layout.book, 0, printed.TOP).put(table)
+            self.assertEqual(len(layout.book.pages), 2)
+            pages = pypdf.PdfReader(io.BytesIO(layout.finish())).pages
         texts = [page.extract_text() for page in pages]
         self.assertEqual(len(texts), 2)
         for text in texts:
