@@ -2,8 +2,8 @@
 
 A chart is SVG written as text by the small drawing code here, with no plotting library:
 drawing one costs a millisecond or two, so a chart is simply drawn for the request that
-shows it. The same SVG goes inline into the page, into WeasyPrint's PDFs (a course's
-FIT PDF) and, drawn as PDF shapes by spor.lib.drawing, into the statistics PDF. Text stays
+shows it. The same SVG goes inline into the page and, drawn as PDF shapes by
+spor.lib.drawing, into the PDFs (the statistics, a course's FIT curve). Text stays
 text (selectable, scalable, in the PDF's text layer), the SVG carries a <title> and a
 <desc> that say in words what it shows (for screen readers), and colours are
 presentation attributes, since the pages' Content-Security-Policy refuses inline styles.

@@ -22,7 +22,7 @@ from spor.accounts.models import User
 from spor.audit.models import AccessLog, log_access
 from spor.lib import charts
 from spor.lib.dates import today
-from spor.lib.pdf import pdf_response, render_pdf
+from spor.lib.pdf import pdf_response
 from spor.lib.ratelimit import over_limit
 from spor.measures import alarms as fit_alarms
 from spor.measures import expected, instruments
@@ -49,6 +49,7 @@ from spor.measures.models import (
     RatingInvite,
 )
 from spor.measures.overview import figures
+from spor.measures.printed import course_pdf
 from spor.measures.progress import course_fits
 from spor.treatment.access import get_course_for_user, get_session_for_user
 from spor.treatment.models import Course
@@ -237,9 +238,7 @@ def course_fit_pdf(request, course):
     course = get_course_for_user(request.user, course)
     fit = course_fits([course], course.client.service)[course.pk]
     fit_alarms.with_responses([fit])
-    pdf = render_pdf("measures/course_pdf.html", {
-        "course": course, "client": course.client, "fit": fit, "svg": curve_svg(fit, width=7),
-        "printed": timezone.localtime()}, request)
+    pdf = course_pdf(fit, course, curve_svg(fit, width=7), timezone.localtime())
     log_access(request.user, course.client, gettext_noop("FIT curve (PDF)"), P.EXPORT)
     return pdf_response(pdf, f"fit-{course.pk}.pdf", inline=True)
 

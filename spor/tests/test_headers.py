@@ -20,8 +20,6 @@ from spor.measures.tests.helpers import licence, rate
 from spor.public.models import Page
 
 ROOT = Path(spor.__file__).parent
-# Templates that WeasyPrint turns into PDF files; no browser shows them.
-PDF_ONLY = {"measures/course_pdf.html", "programmes/funding_report_pdf.html"}
 HASHED_STYLES = {f'<style>{{% include "{name}" %}}</style>'
                  for name in getattr(settings, "CONTENT_SECURITY_POLICY_INLINE_STYLES", [])}
 
@@ -71,8 +69,6 @@ class HeaderTests(PersonaTestCase):
         found = []
         for path in ROOT.rglob("templates/**/*.html"):
             name = str(path).split("/templates/", 1)[1]
-            if name in PDF_ONLY:
-                continue
             text = path.read_text()
             for tag in re.findall(r"<script\b[^>]*>", text):
                 if "src=" not in tag:

@@ -130,6 +130,49 @@ class ClientPageTests(PersonaTestCase):
         for expected_text in ("FIT-kurve", "Ida Hansen", "Klinisk grænse", "Forældrene er med"):
             self.assertIn(expected_text, text)
 
+    def pdf_text(self, language="da"):
+        self.login(self.alice)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = self.client.get(self.url("fit_course_pdf", self.course.pk))
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        return [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+
+    def test_the_pdf_has_the_alarms_with_their_responses_the_change_and_the_table(self):
+        learned(self.service)
+        self.course.alarm_responses.create(kind="off_track", session=5, action="talked",
+                                           responded_on=TODAY, recorded_by=self.alice,
+                                           note="Skolen er med næste gang")
+        [text] = self.pdf_text()
+        flat = " ".join(text.split())
+        for words in ("Under det forventede forløb ved samtale 5", "Talt med den unge om det",
+                      "Skolen er med næste gang", "Forventet forløb", "Markering",
+                      "Samtale Dato Ung Forælder Sessionsvurdering Planen ændret",
+                      "3 ", "18,5", "34,0 !", "▼", "1 / 1"):
+            self.assertIn(words, flat)
+        self.assertNotIn("Registrér", flat)  # the page's link to act: nothing to click
+
+    def test_the_pdf_is_in_the_readers_language(self):
+        [text] = self.pdf_text("en")
+        flat = " ".join(text.split())
+        for words in ("FIT curve · Ida Hansen", "printed", "Clinical cutoff (28)",
+                      "Session rating", "18.5"):
+            self.assertIn(words, flat)
+        self.assertNotIn("Samtale", flat)
+
+    def test_a_long_course_goes_on_over_pages_with_the_tables_header_again(self):
+        Course.objects.filter(pk=self.course.pk).delete()
+        self.course = course_with(self.ida, self.team_a,
+                                  [10 + (k % 20) for k in range(60)],
+                                  start=datetime.date(2025, 1, 1), clinician=self.alice)
+        pages = self.pdf_text()
+        self.assertEqual(len(pages), 2)
+        for number, text in enumerate(pages, 1):
+            self.assertIn("Samtale", text)
+            self.assertIn(f"{number} / 2", text)
+        self.assertIn("Hvordan det går", pages[0])  # the curve, then the table's start
+        self.assertRegex(pages[0], r"(?m)^60 ")
+        self.assertRegex(pages[1], r"(?m)^1 ")
+
     def test_the_course_page_of_an_ended_course_shows_the_change_class(self):
         self.course.end_date = datetime.date(2026, 10, 15)
         self.course.save()

@@ -136,6 +136,8 @@ class FundingReportTests(EnglishMixin, OutreachData, ProgrammeTestCase):
         self.assertIn("J.nr. 42", text)
         self.assertIn("450,000.00", text)
         self.assertRegex(text, r"Total\s+2\s+14\s+2\s+2\s+1\s+4")
+        self.assertIn("Staff took part 3 times and volunteers 4 times.", " ".join(text.split()))
+        self.assertIn("1 / 1", text)
 
     def test_a_bad_period_is_refused_by_name_and_no_file_is_made(self):
         response = self.report("csv", start="2026-06-30", end="2026-01-01")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from spor.accounts.decorators import staff_required
 from spor.lib.dates import today
-from spor.lib.pdf import pdf_response, render_pdf
+from spor.lib.pdf import pdf_response
 from spor.programmes.access import (
     get_contact_for_user,
     get_funding_for_user,
@@ -26,6 +26,7 @@ from spor.programmes.forms import (
     VolunteerForm,
 )
 from spor.programmes.models import FundingSource, OutreachContact, Volunteer
+from spor.programmes.printed import funding_pdf
 from spor.programmes.views.base import CLIENT_ROLES, OUTREACH, PAGE_SIZE, require, year_param
 
 
@@ -164,7 +165,7 @@ def funding_report_view(request, funding):
     if wanted == "csv" and not form.errors:
         return _report_csv(report, rows, name)
     if wanted == "pdf" and not form.errors:
-        pdf = render_pdf("programmes/funding_report_pdf.html", ctx, request)
+        pdf = funding_pdf(ctx)
         return pdf_response(pdf, f"{name}.pdf")
     return render(request, "programmes/funding_report.html", ctx)
 

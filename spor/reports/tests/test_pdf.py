@@ -2,16 +2,15 @@
 itself (its text, page by page) and from the page's HTML."""
 
 import datetime
-import gc
 import io
 import re
 
 import pypdf
-from django.test import SimpleTestCase, TestCase
+from django.test import TestCase
 from django.utils import translation
 
 from spor.accounts.models import Service, Team
-from spor.lib import charts, drawing, pdf
+from spor.lib import charts, drawing
 from spor.programmes.tests.helpers import make_parent_course
 from spor.reports import printed, render
 from spor.reports.build import make_report
@@ -177,39 +176,3 @@ class EvenAxisTicksTests(TestCase):
             self.assertEqual(ticks[0], 0, values)
             self.assertEqual(len(steps), 1, (values, ticks))
             self.assertGreaterEqual(len(ticks), 3, values)
-
-
-class UserAgentStylesheetTests(SimpleTestCase):
-    """The PDFs are laid out with WeasyPrint's own stylesheet for HTML, less the rules that
-    gave every element styles for a marker, a footnote and a note of its own."""
-
-    def test_no_rule_styles_the_markers_and_notes_of_every_element(self):
-        css = pdf.user_agent_css()
-        self.assertNotRegex(css, r"(?m)^::")
-        self.assertIn("li::marker {", css)
-
-    def test_list_items_keep_their_markers(self):
-        laid_out = pdf.pdf_of("<ul><li>Et forløb</li></ul><ol><li>To forløb</li></ol>")
-        text = pypdf.PdfReader(io.BytesIO(laid_out)).pages[0].extract_text()
-        for words in ("Et forløb", "To forløb", "•", "1."):
-            self.assertIn(words, text)
-
-    def test_the_collector_of_cycles_goes_through_the_layout_once(self):
-        generations = []
-
-        def seen(phase, info):
-            if phase == "start":
-                generations.append(info["generation"])
-
-        gc.callbacks.append(seen)
-        self.addCleanup(gc.callbacks.remove, seen)
-        pdf.pdf_of("<table>" + "<tr><th>Stoppet</th><td>9</td><td>30 %</td></tr>" * 300
-                   + "</table>")
-        self.assertEqual(generations, [0])
-
-    def test_the_collector_of_cycles_is_left_as_it_was(self):
-        self.addCleanup(gc.enable)
-        for enabled in (True, False):
-            (gc.enable if enabled else gc.disable)()
-            pdf.pdf_of("<p>Et forløb</p>")
-            self.assertEqual(gc.isenabled(), enabled)
