@@ -190,14 +190,13 @@ def stored_change_class_counts(courses) -> dict:
                                           "no_norm")}
 
 
-def session_counts(sessions, *also) -> list[dict]:
-    """Sessions by kind and attendance (and the annotations `also`), as [{"kind",
-    "attendance", "sessions"}]. One query, read from the index on the session date alone
-    (it carries kind and attendance)."""
-    names = ("kind", "attendance", *also)
-    rows = (sessions.order_by().values_list(*names).annotate(n=Count("*"))
-            .values_list(*names, "n"))
-    return [{**dict(zip(names, row[:-1], strict=True)), "sessions": row[-1]} for row in rows]
+def session_counts(sessions) -> list[dict]:
+    """Sessions by kind and attendance, as [{"kind", "attendance", "sessions"}]. One query,
+    read from the index on the session date alone (it carries kind and attendance)."""
+    rows = (sessions.order_by().values_list("kind", "attendance").annotate(n=Count("*"))
+            .values_list("kind", "attendance", "n"))
+    return [{"kind": kind, "attendance": attendance, "sessions": n}
+            for kind, attendance, n in rows]
 
 
 # The shares of attended sessions rated: (key, rater, kind of measure).

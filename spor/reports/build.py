@@ -125,10 +125,7 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
     by_age = [row for row in both if not row["earlier"]]
     previous = [row for row in both if row["earlier"]]
     by_category = sections.by_category(scope.courses())
-    both = stats.session_counts(scope.with_previous(scope.sessions, "date"), "earlier")
-    session_rows = [row for row in both if not row["earlier"]]
-    attended_before = sum(row["sessions"] for row in both
-                          if row["earlier"] and row["attendance"] == "attended")
+    session_rows = stats.session_counts(scope.sessions())
     fmt = Formatter(threshold)
     outcome = sections.outcome_tables(by_age)
     report = {
@@ -154,11 +151,11 @@ def build(scope: Scope, threshold: int, national=None) -> dict:
         "national_comparison": national_comparison(national, outcome["all"], fmt),
         "rules": RULES,
     }
-    report["key_figures"] = key_figures(scope, before, report, previous, attended_before, fmt)
+    report["key_figures"] = key_figures(scope, before, report, previous, fmt)
     return report
 
 
-def key_figures(scope, before, report, previous, attended, fmt) -> dict:
+def key_figures(scope, before, report, previous, fmt) -> dict:
     """The period against the one before it (`Scope.previous`), for the first page: each
     figure as {"this_year", "previous_year", "change_percent"} (percent points for the
     success rates), suppressed by the same rules as its section."""
@@ -167,6 +164,7 @@ def key_figures(scope, before, report, previous, attended, fmt) -> dict:
     # Of the period before, only the counts shown here: one query each.
     parents_then = fmt.participants(figures.parent_participants(
         figures.parent_courses_ended(scope.service, *before)).count())
+    attended = scope.sessions(*before).filter(attendance="attended").count()
     outreach_then = figures.outreach_contacts(scope.service, *before).count()
     now = report["outcomes"]
 
