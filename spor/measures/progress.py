@@ -186,10 +186,13 @@ def _course_fit(course, sessions, points, norms, rules, expected, service) -> Co
             previous[(point.rater, point.instrument)] = point.total
     fit = CourseFit(course, sessions, dict(outcome), dict(alliance))
     client = course.client
+    cutoff_at = {}  # by age: a long course spans a few ages
     for session in sessions:
         age = client.age_on(session.date)
-        norm = norm_for(norms, instruments.outcome_for(age).code, age)
-        fit.cutoffs.append((session.date, norm.cutoff if norm else None))
+        if age not in cutoff_at:
+            norm = norm_for(norms, instruments.outcome_for(age).code, age)
+            cutoff_at[age] = norm.cutoff if norm else None
+        fit.cutoffs.append((session.date, cutoff_at[age]))
     own = fit.own
     fit.norm = intake_norm(norms, course)
     fit.age_note = age_note(norms, course)
