@@ -202,6 +202,13 @@ class ConsentTests(PersonaTestCase):
         self.assertContains(page, "Mangler: den unges eget samtykke")
         self.assertNotContains(page, "en forælders samtykke")
 
+    @time_machine.travel(datetime.date(2026, 6, 1))
+    def test_an_anonymous_young_person_lacks_no_consent(self):
+        self.assertEqual(self.anon.consent_gaps(), [])
+        self.login(self.alice)
+        page = self.client.get(reverse("client_detail", args=[self.anon.pk]))
+        self.assertNotContains(page, "Mangler:")
+
 
 class SearchTests(PersonaTestCase):
     def test_it_finds_by_pseudonym_name_or_cpr_within_my_scope_and_logs_it(self):
