@@ -144,7 +144,9 @@ class Client(models.Model):
         UNKNOWN = "unknown", _("Unknown")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    service = models.ForeignKey("accounts.Service", models.PROTECT, related_name="clients")
+    # No index of its own: client_service (below) begins with it and serves every lookup.
+    service = models.ForeignKey("accounts.Service", models.PROTECT, related_name="clients",
+                                db_index=False)
     team = models.ForeignKey("accounts.Team", models.PROTECT, related_name="clients",
                              verbose_name=_("team"))
     ref = models.CharField(_("reference"), max_length=64, blank=True,
