@@ -118,12 +118,14 @@ class CourseFit:
         return [{"session": s, **by_session.get(s.id, {})} for s in reversed(self.sessions)]
 
 
-def course_fits(courses, service, scope=None) -> dict:
+def course_fits(courses, service, scope=None, ratings_only=False) -> dict:
     """CourseFit of each course (with `client` loaded), by course id. Five queries.
 
     All courses belong to `service`, whose norms, flag rules and expected course apply.
     With many courses, pass `scope`, a queryset of the same courses, to filter by a
-    subquery instead of a long list of ids.
+    subquery instead of a long list of ids. With `ratings_only`, three queries: the
+    numbered sessions and the ratings with their flags, without the norms and the expected
+    course, so without what rests on them (cutoffs, band, change class, outcome alarms).
     """
     from spor.treatment.models import Session
 
@@ -160,9 +162,11 @@ def course_fits(courses, service, scope=None) -> dict:
             continue  # a session no longer marked attended keeps its rating, unshown
         ratings[course_of[course_id]].append(Point(
             session, instrument, rater, total_of(total), answers, source, created))
-    norms = Norm.objects.in_effect(service)
     rules = {r.instrument: r for r in AllianceRule.objects.in_effect(service)}
-    expected = ExpectedCourse.objects.filter(service=service).first()
+    norms, expected = [], None
+    if not ratings_only:
+        norms = Norm.objects.in_effect(service)
+        expected = ExpectedCourse.objects.filter(service=service).first()
     return {c.pk: _course_fit(c, sessions[c.pk], ratings[c.pk], norms, rules, expected, service)
             for c in courses}
 

@@ -89,7 +89,8 @@ def session_ratings(request, session):
             if not form.errors:
                 log_access(request.user, client, gettext_noop("Plan change"), P.TREATMENT)
                 return redirect("fit_session", session=session.pk)
-    fit = course_fits([course], client.service)[course.pk]
+    # The session's ratings, flags and number; the rest of the course's FIT is not shown.
+    fit = course_fits([course], client.service, ratings_only=True)[course.pk]
     row = next((r for r in fit.rows() if r["session"].id == session.pk), {})
     outcome, alliance = _defaults(session)
     steps = [{"kind": kind, "default": default, "heading": heading,
