@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 
 
 class DateInput(forms.DateInput):
@@ -55,7 +57,7 @@ class ModelForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.DateField):
+            if isinstance(field, forms.DateField) and not isinstance(field.widget, DateInput):
                 field.widget = DateInput()
             if type(field) is forms.ModelMultipleChoiceField:
                 field.__class__ = ModelMultipleChoiceField
@@ -89,3 +91,85 @@ class ModelForm(forms.ModelForm):
             if moved:
                 errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(moved)
         super()._update_errors(errors)
+
+
+# Widgets drawn in Python, for the forms filled in most often (the session form): Django
+# draws a widget through its template engine, one template per option, which was 4 ms of
+# the session form's 11. These write the HTML of Django's own templates
+# (django/forms/widgets/*.html), byte for byte; spor/tests/test_widgets.py compares.
+
+def _attrs(attrs):
+    return "".join(f" {escape(name)}" if value is True else
+                   f' {escape(name)}="{conditional_escape(str(value))}"'
+                   for name, value in attrs.items() if value is not False)
+
+
+def _input(widget):
+    value = "" if widget["value"] is None else \
+        f' value="{conditional_escape(str(widget["value"]))}"'
+    return (f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"'
+            f'{value}{_attrs(widget["attrs"])}>')
+
+
+class PythonRendered:
+    """Draws the widget with html() instead of its template (which it must match)."""
+
+    def _render(self, template_name, context, renderer=None):
+        return mark_safe(self.html(context["widget"]))  # noqa: S308 (html() escapes)
+
+
+class TextInput(PythonRendered, forms.TextInput):
+    html = staticmethod(_input)
+
+
+class NumberInput(PythonRendered, forms.NumberInput):
+    html = staticmethod(_input)
+
+
+class FastDateInput(PythonRendered, DateInput):
+    html = staticmethod(_input)
+
+
+class Textarea(PythonRendered, forms.Textarea):
+    @staticmethod
+    def html(widget):
+        value = conditional_escape(widget["value"]) if widget["value"] else ""
+        return (f'<textarea name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+                f"{value}</textarea>")
+
+
+class Select(PythonRendered, forms.Select):
+    @staticmethod
+    def html(widget):
+        out = [f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                out.append(f'\n  <optgroup label="{conditional_escape(group)}">')
+            out += [f'\n  <option value="{conditional_escape(str(o["value"]))}"'
+                    f'{_attrs(o["attrs"])}>{conditional_escape(o["label"])}</option>\n'
+                    for o in options]
+            if group:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return "".join(out)
+
+
+class CheckboxSelectMultiple(PythonRendered, forms.CheckboxSelectMultiple):
+    @staticmethod
+    def html(widget):
+        attrs = widget["attrs"]
+        out = ["<div", f' id="{conditional_escape(attrs["id"])}"' if attrs.get("id") else "",
+               f' class="{conditional_escape(attrs["class"])}"' if attrs.get("class") else "",
+               ">"]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                out.append(f"\n  <div><label>{conditional_escape(group)}</label>")
+            for o in options:
+                for_id = o["attrs"].get("id")
+                label_for = f' for="{conditional_escape(for_id)}"' if for_id else ""
+                out.append(f"<div>\n    <label{label_for}>{_input(o)}\n"
+                           f" {conditional_escape(o['label'])}</label>\n\n</div>")
+            if group:
+                out.append("\n  </div>")
+        out.append("\n</div>")
+        return "".join(out)
