@@ -106,7 +106,7 @@ def detail(request, client):
         "client": client,
         "courses": courses,
         **Session.objects.filter(course__client=client).timeline(
-            request.GET.get("sessions") == "all"),
+            request.GET.get("sessions") == "all", family=bool(client.relatives.all())),
         "relatives": client.relatives.all(),
         "consents": client.consents.all(),
         "consent_gaps": client.consent_gaps(),

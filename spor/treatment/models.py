@@ -21,6 +21,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
@@ -485,19 +486,25 @@ class Goal(models.Model):
 class SessionQuerySet(models.QuerySet):
     LATEST = 20  # a timeline's sessions shown until all are asked for
 
-    def timeline(self, everything: bool = False) -> dict:
+    def timeline(self, everything: bool = False, family: bool = True) -> dict:
         """The sessions of a page's timeline (treatment/_timeline.html), newest first: the
-        latest LATEST, or every one, and how many there are. Four queries, and the page
-        draws only what it shows. Each session's staff and participants are lists
-        (`staff_present`, `participants_present`): read through `staff.all` in the page,
-        they cost a manager for each session."""
-        sessions = self.prefetch_related(
-            Prefetch("staff", to_attr="staff_present"),
-            Prefetch("participants", to_attr="participants_present")).order_by(
-            "-date", "-created_at")
-        total = sessions.count()
-        return {"sessions": list(sessions if everything else sessions[:self.LATEST]),
-                "sessions_total": total}
+        latest LATEST, or every one, and how many there are (counted in the same query).
+        Three queries, and the page draws only what it shows. Each session's staff and
+        participants are lists (`staff_present`, `participants_present`): read through
+        `staff.all` in the page, they cost a manager for each session. Without `family`
+        (a young person with no family or network recorded, so none can have been
+        present: they are chosen among the young person's own) the participants are not
+        read."""
+        present = [Prefetch("staff", to_attr="staff_present")]
+        if family:
+            present.append(Prefetch("participants", to_attr="participants_present"))
+        sessions = self.annotate(timeline_total=Window(Count("pk"))).prefetch_related(
+            *present).order_by("-date", "-created_at")
+        shown = list(sessions if everything else sessions[:self.LATEST])
+        if not family:
+            for session in shown:
+                session.participants_present = []
+        return {"sessions": shown, "sessions_total": shown[0].timeline_total if shown else 0}
 
     def visible_to(self, user):
         return self.filter(course__in=Course.objects.visible_to(user).values("pk"))

@@ -207,6 +207,28 @@ class TimelineTests(PersonaTestCase):
         self.add_sessions(40)
         self.assertEqual(count(), few)
 
+    def test_the_family_present_is_shown_and_not_read_for_a_young_person_without_family(self):
+        self.ida_session.participants.add(self.ida_mother)
+        self.login(self.alice)
+        for name, pk in (("client_detail", self.ida.pk), ("course_detail", self.ida_course.pk)):
+            page = self.client.get(reverse(name, args=[pk]))
+            self.assertEqual(page.context["sessions"][0].participants_present, [self.ida_mother])
+            self.assertContains(page, f", {self.ida_mother}</span>", html=False)
+        url = reverse("client_detail", args=[self.ida.pk])
+        table = Session.participants.through._meta.db_table
+
+        def participants_read():
+            with CaptureQueriesContext(connection) as queries:
+                page = self.client.get(url)
+            return page, any(table in q["sql"] for q in queries)
+
+        self.assertTrue(participants_read()[1])
+        self.ida.consents.all().delete()
+        self.ida.relatives.all().delete()  # the sessions' participants go with them
+        page, read = participants_read()
+        self.assertFalse(read)
+        self.assertEqual(page.context["sessions"][0].participants_present, [])
+
     def test_an_outsider_asking_for_all_sessions_is_not_shown_the_page(self):
         self.client.force_login(self.bob)
         for name, pk in (("client_detail", self.ida.pk), ("course_detail", self.ida_course.pk)):
