@@ -71,10 +71,20 @@ class SessionForm(ModelForm):
         return data
 
     def save(self, commit=True):
+        self.created = self.instance._state.adding
         session = super().save(commit)
         if commit:
             session.start_course_if_waiting()
         return session
+
+    def _save_m2m(self):
+        if not self.created:
+            return super()._save_m2m()
+        # A session just made has no staff or participants yet: they are added, without
+        # first reading the empty lists that set() would compare them with.
+        for name in ("staff", "participants"):
+            if self.cleaned_data[name]:
+                getattr(self.instance, name).add(*self.cleaned_data[name])
 
 
 class GoalForm(ModelForm):
