@@ -11,11 +11,11 @@ page. With --save, the outreach funding report's PDF is written too.
 """
 
 import argparse
-import statistics
-import time
 from pathlib import Path
 
-import pages  # noqa: F401  (Django set up for benchmarks)
+from pages import timed_get  # sets Django up: first
+
+# isort: split
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
@@ -26,19 +26,6 @@ from django.urls import reverse
 from spor.accounts.models import Service, User
 from spor.programmes.models import FundingSource
 from spor.treatment.models import Course
-
-
-def median_ms(browser, url, runs=9):
-    assert browser.get(url).status_code == 200
-    times, cpu = [], []
-    for _ in range(runs):
-        caches["charts"].clear()
-        began, began_cpu = time.perf_counter(), time.process_time()
-        response = browser.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-        cpu.append((time.process_time() - began_cpu) * 1000)
-        assert response.status_code == 200
-    return statistics.median(times), statistics.median(cpu), response
 
 
 def main():
@@ -59,8 +46,9 @@ def main():
               .annotate(rated=Count("sessions__ratings")).order_by("-rated").first())
     page_url = reverse("fit_course", args=[course.pk])
     pdf_url = reverse("fit_course_pdf", args=[course.pk])
-    page, page_cpu, _html = median_ms(browser, page_url)
-    pdf, pdf_cpu, response = median_ms(browser, pdf_url)
+    forget = caches["charts"].clear  # each drawn anew
+    page, page_cpu, _html = timed_get(browser, page_url, runs=9, before=forget)
+    pdf, pdf_cpu, response = timed_get(browser, pdf_url, runs=9, before=forget)
     assert response["Content-Type"] == "application/pdf"
     print(f"{service.name}: a course of {course.rated} ratings; clock (processor)")
     print(f"FIT page (HTML): {page:7.0f} ms ({page_cpu:.0f})")

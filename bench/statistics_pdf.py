@@ -14,10 +14,10 @@ page and the PDF each count the report anew, and the PDF is laid out anew.
 """
 
 import argparse
-import statistics
-import time
 
-import pages  # noqa: F401  (Django set up for benchmarks)
+from pages import timed_get  # sets Django up: first
+
+# isort: split
 from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
@@ -26,23 +26,15 @@ from spor.accounts.models import Service, User
 from spor.reports.models import KeptReport
 
 
-def median_ms(browser, url, query, runs=5, fresh=False, recount=False):
-    """(median clock ms, median processor ms, the last response); `fresh` empties the
-    cache of drawn charts and PDFs before each request, `recount` also forgets the kept
-    report, as a change of the data does."""
-    assert browser.get(url, query).status_code == 200
-    times, cpu = [], []
-    for _ in range(runs):
-        if fresh or recount:
-            caches["charts"].clear()
-        if recount:
-            KeptReport.objects.all().delete()
-        began, began_cpu = time.perf_counter(), time.process_time()
-        response = browser.get(url, query)
-        times.append((time.perf_counter() - began) * 1000)
-        cpu.append((time.process_time() - began_cpu) * 1000)
-        assert response.status_code == 200
-    return statistics.median(times), statistics.median(cpu), response
+def forget_drawn():
+    """The cache of drawn charts and PDFs emptied."""
+    caches["charts"].clear()
+
+
+def forget_report():
+    """The kept report forgotten too, as a change of the data does."""
+    forget_drawn()
+    KeptReport.objects.all().delete()
 
 
 def main():
@@ -62,13 +54,13 @@ def main():
     browser = Client()
     browser.force_login(analyst)
     query = {"year": args.year}
-    page, page_cpu, html = median_ms(browser, "/statistics/", query, fresh=True)
-    fresh, fresh_cpu, pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"},
-                                      fresh=True)
-    again, again_cpu, _pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"})
-    counted, counted_cpu, _html = median_ms(browser, "/statistics/", query, recount=True)
-    both, both_cpu, _pdf = median_ms(browser, "/statistics/", {**query, "format": "pdf"},
-                                     recount=True)
+    pdf_query = {**query, "format": "pdf"}
+    page, page_cpu, html = timed_get(browser, "/statistics/", query, before=forget_drawn)
+    fresh, fresh_cpu, pdf = timed_get(browser, "/statistics/", pdf_query, before=forget_drawn)
+    again, again_cpu, _pdf = timed_get(browser, "/statistics/", pdf_query)
+    counted, counted_cpu, _html = timed_get(browser, "/statistics/", query,
+                                            before=forget_report)
+    both, both_cpu, _pdf = timed_get(browser, "/statistics/", pdf_query, before=forget_report)
     assert pdf["Content-Type"] == "application/pdf"
     print(f"{service.name}, {args.year}; clock (processor)")
     print(f"statistics page (HTML):     {page:7.0f} ms ({page_cpu:.0f}), "
