@@ -82,9 +82,9 @@ class SessionForm(ModelForm):
             return super()._save_m2m()
         # A session just made has no staff or participants yet: they are added, without
         # first reading the empty lists that set() would compare them with.
-        for name in ("staff", "participants"):
-            if self.cleaned_data[name]:
-                getattr(self.instance, name).add(*self.cleaned_data[name])
+        for field in self.instance._meta.many_to_many:
+            if self.cleaned_data.get(field.name):
+                getattr(self.instance, field.name).add(*self.cleaned_data[field.name])
 
 
 class GoalForm(ModelForm):
