@@ -92,16 +92,16 @@ class Scope:
         return Rating.objects.filter(date__gte=self.start, date__lte=self.end).exclude(
             session__in=self.sessions().exclude(attendance=attended).values("pk"))
 
-    def with_previous(self, rows, field):
-        """`rows(start, end)` (`courses` or `sessions`) of the period and of the one before
-        it (`previous`), by `field` (their date), annotated `earlier` for those of the one
-        before: a count of both is asked once, so that one service's rows are found once.
-        One range of dates less the days between the two periods (none after a whole
-        year), so that an index on the date is read as one range."""
+    def courses_with_previous(self):
+        """The courses of the period and of the one before it (`previous`), annotated
+        `earlier` for those of the one before: a count of both is asked once, so that one
+        service's courses are found once. One range of end dates less the days between the
+        two periods (none after a whole year), so that an index on the date is read as one
+        range."""
         first, last = self.previous()
-        return (rows(first, self.end)
-                .exclude(**{f"{field}__gt": last, f"{field}__lt": self.start})
-                .annotate(earlier=ExpressionWrapper(Q(**{f"{field}__lt": self.start}),
+        return (self.courses(first, self.end)
+                .exclude(end_date__gt=last, end_date__lt=self.start)
+                .annotate(earlier=ExpressionWrapper(Q(end_date__lt=self.start),
                                                     output_field=BooleanField())))
 
     def previous(self):
@@ -121,7 +121,7 @@ class Scope:
 def build(scope: Scope, threshold: int, national=None) -> dict:
     before = scope.previous()
     # The period before is shown for its outcomes, anonymous contacts and sessions only.
-    both = sections.by_age(scope.with_previous(scope.courses, "end_date"), "earlier")
+    both = sections.by_age(scope.courses_with_previous(), "earlier")
     by_age = [row for row in both if not row["earlier"]]
     previous = [row for row in both if row["earlier"]]
     by_category = sections.by_category(scope.courses())
