@@ -104,6 +104,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": envint("SPOR_SQLITE_BUSY_SECONDS", 20),
         "transaction_mode": "IMMEDIATE",
     })
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the query (server-side binding), so that a query a
+    # connection has run DATABASE_PREPARE_THRESHOLD times is parsed and planned once and
+    # then only run (psycopg's prepared statements): a caseload's query, with its due rules,
+    # costs PostgreSQL more to plan than to run. 0 turns preparing off, as a pooler in
+    # transaction mode without max_prepared_statements needs.
+    prepare_after = envint("DATABASE_PREPARE_THRESHOLD", 5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "server_side_binding": True, "prepare_threshold": prepare_after or None})
 # Rate limits and page caches. One process needs nothing more; several processes share
 # REDIS_URL.
 # Laid-out PDFs and the statistics' charts (spor.lib.charts.cached) have a cache of their

@@ -23,7 +23,7 @@ from unittest import mock
 import yaml
 from django.core.management import get_commands
 from django.db import connection
-from django.test import SimpleTestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
 
 from spor.operations import serve
 from spor.operations.tests.installations import SPOR, Installation
@@ -275,3 +275,15 @@ class ServerSizeTests(SimpleTestCase):
                 self.assertEqual(serve.sizes(), (2, 8))
             with override_settings(SPOR_WORKERS=5, SPOR_THREADS=2):
                 self.assertEqual(serve.sizes(), (5, 2))
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+class PreparedStatementTests(TestCase):
+    def test_a_query_a_connection_runs_again_and_again_is_planned_once(self):
+        asked = "SELECT count(*) FROM accounts_service WHERE name = %s"
+        with connection.cursor() as cursor:
+            for name in ("a", "b", "c", "d", "e", "f", "g"):
+                cursor.execute(asked, [name])
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        self.assertIn(asked.replace("%s", "$1"), prepared)
