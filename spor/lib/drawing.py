@@ -15,7 +15,8 @@ under fonts/ (its licence beside it), so that a fresh clone needs nothing from t
 system and each PDF subsets a font of a few hundred glyphs, not six thousand. A
 document with a letter outside that subset (a name in Greek, say) is set in the full
 DejaVu Sans of the system, found through fontconfig, when there is one. Fonts are read
-once per process: each document gets a copy with a subset of its own.
+once per process: each document gets a copy with a subset of its own, and the font file
+of a subset is cut once per process for each set of letters.
 """
 
 import copy
@@ -27,12 +28,23 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET  # noqa: S405 (only the SVG that charts.py writes)
+import zlib
 from pathlib import Path
 
+from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import PDFResourceType
-from fpdf.fonts import SubsetMap
+from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import (
+    CIDSystemInfo,
+    OutputProducer,
+    PDFContentStream,
+    PDFFont,
+    _build_cmap_blocks,
+    _tt_font_widths,
+)
+from fpdf.syntax import Name, PDFArray
 
 FONTS = Path(__file__).parent / "fonts"
 FACES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -75,8 +87,9 @@ def covered() -> frozenset:
 
 
 def _install(pdf: FPDF, style: str, path: Path):
-    """The parsed font into this document, with tables and a subset of its own (fpdf2
-    subsets the font's tables in place when it writes the file)."""
+    """The parsed font into this document, with a subset of its own (the codes of the
+    letters it sets) and tables of its own (fpdf2's own writer of the file, which
+    _Output leaves only for fonts of other kinds, cuts them in place)."""
     parsed, data = _face(path)
     font = copy.copy(parsed)
     font.i = len(pdf.fonts) + 1
@@ -88,6 +101,86 @@ def _install(pdf: FPDF, style: str, path: Path):
     font.biggest_size_pt = 0
     pdf.fonts[font.fontkey] = font
     return font
+
+
+@functools.lru_cache(maxsize=64)
+def _subset(path: Path, glyphs: frozenset) -> tuple[bytes, int, dict]:
+    """(the font file cut to the glyphs, compressed; its length before; each glyph's id in
+    it), as fpdf2 cuts a font when it writes a document, made once per process for each
+    set of glyphs: cutting and writing a font was a third of the time of a statistics PDF.
+    A font is no personal data, and the same glyphs give the same bytes."""
+    ttfont = ttLib.TTFont(io.BytesIO(_face(path)[1]), recalcTimestamp=False,
+                          recalcBBoxes=False, lazy=True)
+    options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
+    options.drop_tables += ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix",
+                            "CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]
+    subsetter = ftsubset.Subsetter(options)
+    subsetter.populate(glyphs=glyphs)
+    subsetter.subset(ttfont)
+    out = io.BytesIO()
+    ttfont.save(out)
+    ids = {name: ttfont.getGlyphID(name) for name in glyphs}
+    return zlib.compress(out.getvalue()), len(out.getvalue()), ids
+
+
+class _Output(OutputProducer):
+    """fpdf2's writer of the file, with the fonts written as its own _add_fonts writes a
+    TrueType font (the same objects, the same bytes), but each font's subset taken from
+    _subset. Pinned with fpdf2 (2.8): test_drawing compares the two writers' files."""
+
+    def _add_fonts(self, *resources):
+        fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
+        if not all(type(font) is TTFFont and not font.color_font and not font.is_cff
+                   for font in fonts) or self.fpdf._compliance:
+            return super()._add_fonts(*resources)
+        return {font.i: self._add_font(font) for font in fonts}
+
+    def _add_font(self, font: TTFFont) -> PDFFont:
+        name = f"MPDFAA+{font.name}"
+        used = [(glyph, code) for glyph, code in font.subset.items() if glyph is not None]
+        data, length, ids = _subset(Path(font.ttffile),
+                                    frozenset(glyph.glyph_name for glyph, _code in used))
+        composite = PDFFont(subtype="Type0", base_font=name, encoding="Identity-H")
+        self._add_pdf_obj(composite, "fonts")
+        cid_font = PDFFont(subtype="CIDFontType2", base_font=name,
+                           d_w=font.desc.missing_width, w=_tt_font_widths(font))
+        self._add_pdf_obj(cid_font, "fonts")
+        composite.descendant_fonts = PDFArray([cid_font])
+        # Each code's letters, so that the text can be searched and copied.
+        def letters(glyph):
+            return "".join(map(chr, glyph.unicode)).encode("utf-16-be").hex().upper()
+        chars = [f"<{code:04X}> <{letters(glyph)}>\n" for glyph, code in used
+                 if isinstance(glyph.unicode, tuple) and glyph.unicode]
+        to_unicode = PDFContentStream(
+            ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+             "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+             "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
+             f"<0000> <FFFF>\nendcodespacerange\n{_build_cmap_blocks(chars, 'bfchar')}"
+             "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+             ).encode("latin-1"))
+        self._add_pdf_obj(to_unicode, "fonts")
+        composite.to_unicode = to_unicode
+        system_info = CIDSystemInfo()
+        self._add_pdf_obj(system_info, "fonts")
+        cid_font.c_i_d_system_info = system_info
+        descriptor = copy.copy(font.desc)  # the parsed font's, shared by every document
+        descriptor.font_name = Name(name)
+        self._add_pdf_obj(descriptor, "fonts")
+        cid_font.font_descriptor = descriptor
+        glyph_ids = bytearray(2 * 256 * 256)
+        for glyph, code in used:
+            glyph_ids[2 * code:2 * code + 2] = ids[glyph.glyph_name].to_bytes(2, "big")
+        cid_font.c_i_d_to_g_i_d_map = PDFContentStream(glyph_ids, compress=True)
+        self._add_pdf_obj(cid_font.c_i_d_to_g_i_d_map, "fonts")
+        font_file = PDFContentStream(data)
+        font_file.filter, font_file.length1 = Name("FlateDecode"), length
+        self._add_pdf_obj(font_file, "fonts")
+        descriptor.font_file2 = font_file
+        # As fpdf2 does: its caches of the letters picked hold every document until then.
+        font.subset.pick.cache_clear()
+        font.subset.get_glyph.cache_clear()
+        font.close()
+        return composite
 
 
 @functools.cache
@@ -195,7 +288,7 @@ class Document:
         self.pdf.start_section(title)
 
     def output(self) -> bytes:
-        return bytes(self.pdf.output())
+        return bytes(self.pdf.output(output_producer_class=_Output))
 
     # Charts ---------------------------------------------------------------------------
 

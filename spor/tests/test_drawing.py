@@ -1,6 +1,7 @@
 """The drawing layer of the PDFs drawn directly (spor.lib.drawing): fonts, lines and the
 charts' SVG as PDF shapes."""
 
+import datetime
 import io
 import math
 from unittest import skipUnless
@@ -67,6 +68,36 @@ class FontTests(SimpleTestCase):
             d.text(50, 100, words, 10)
         self.assertEqual(text_of(first).strip(), "Hash")
         self.assertEqual(text_of(second).strip(), "Øget")
+
+    def test_a_subset_is_cut_once_for_the_same_letters(self):
+        def drawn(words):
+            d = drawing.Document("Test", "da")
+            d.add_page()
+            d.text(50, 100, words, 10)
+            return text_of(d)
+        drawn("Stoppet")
+        cut = drawing._subset.cache_info().misses
+        self.assertEqual(drawn("Stoppet"), drawn("Stoppet"))
+        self.assertEqual(drawing._subset.cache_info().misses, cut)
+        self.assertIn("Søgt", drawn("Søgt"))
+        self.assertEqual(drawing._subset.cache_info().misses, cut + 1)
+
+    def test_the_fonts_are_written_as_fpdf2_writes_them(self):
+        # Spor's writer of the fonts (drawing._Output) stands in for fpdf2's own: the same
+        # file, byte for byte, for the version of fpdf2 that is installed.
+        def document(words):
+            d = drawing.Document("Test", "da", words)
+            d.pdf.set_creation_date(datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
+            d.add_page()
+            d.text(50, 100, words, 10)
+            d.text(50, 120, words, 10, bold=True)
+            return d.pdf
+        texts = ["Forældreforløb: −33 procentpoint · ▲ ☺ 28,0"]
+        if drawing._system_faces():
+            texts.append("Ἐλευσίνα Ungdom")
+        for words in texts:
+            ours = document(words).output(output_producer_class=drawing._Output)
+            self.assertEqual(bytes(ours), bytes(document(words).output()))
 
     @skipUnless(drawing._system_faces(), "no DejaVu Sans through fontconfig")
     def test_letters_outside_the_kept_subset_are_set_in_the_full_font(self):
