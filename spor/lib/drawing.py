@@ -197,6 +197,12 @@ def fill(hex_colour: str) -> str:
     return " ".join(f"{part / 255:.3f}" for part in colour(hex_colour)) + " rg"
 
 
+@functools.cache
+def stroke(hex_colour: str) -> str:
+    """The colour as the PDF operator that draws lines with it."""
+    return fill(hex_colour)[:-2] + "RG"
+
+
 class Document:
     """An A4 document in points, y downwards from the top of the page, as fpdf2 counts."""
 
@@ -214,6 +220,10 @@ class Document:
             faces = _system_faces()
         self.fonts = {style: _install(pdf, style, path) for style, path in faces.items()}
         self.widths = {style: _face(path)[0].cw for style, path in faces.items()}
+        # What this document has measured and written, for each style: a table's figures,
+        # labels and words come again and again.
+        self.measured: dict[str, dict] = {style: {} for style in faces}
+        self.encoded: dict[str, dict] = {style: {} for style in faces}
 
     # Pages and text -----------------------------------------------------------------
 
@@ -224,8 +234,13 @@ class Document:
             pdf._resource_catalog.add(PDFResourceType.FONT, font.i, pdf.page)
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
-        widths = self.widths["B" if bold else ""]
-        return sum(widths[ord(c)] for c in text) * size / 1000
+        style = "B" if bold else ""
+        measured = self.measured[style]
+        units = measured.get(text)
+        if units is None:
+            widths = self.widths[style]
+            units = measured[text] = sum(widths[ord(c)] for c in text)
+        return units * size / 1000
 
     def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
         """The text in lines no wider than `width`, broken at spaces (a word wider than
@@ -266,16 +281,20 @@ class Document:
         # Written as fpdf2's text() writes it, without its bookkeeping of the current
         # font (a third of the time of a page of tables, which change font in every row);
         # the colour is the text's own (q … Q), so that fpdf2's fill colour stays true.
-        font = self.fonts["B" if bold else ""]
+        style = "B" if bold else ""
+        font, encoded = self.fonts[style], self.encoded[style]
+        codes = encoded.get(text)
+        if codes is None:
+            codes = encoded[text] = font.encode_text(text)
         self.pdf._out(f"q {fill(ink)} BT /F{font.i} {size:.2f} Tf {x:.2f} {A4[1] - y:.2f} Td "
-                      f"{font.encode_text(text)} ET Q")
+                      f"{codes} ET Q")
 
     def rule(self, x1: float, y: float, x2: float, ink: str = "#d7dde2",
              width: float = 0.75) -> None:
-        pdf = self.pdf
-        pdf.set_draw_color(*colour(ink))
-        pdf.set_line_width(width)
-        pdf.line(x1, y, x2, y)
+        # Written directly, as text is, in a state of its own (q … Q): a table draws a rule
+        # under every row, and fpdf2's colour and width bookkeeping cost more than the line.
+        y = A4[1] - y
+        self.pdf._out(f"q {stroke(ink)} {width:.2f} w {x1:.2f} {y:.2f} m {x2:.2f} {y:.2f} l S Q")
 
     def link(self, x: float, y: float, w: float, h: float, page: int, top: float) -> None:
         """A link from the rectangle to a place in the document."""
@@ -309,24 +328,28 @@ class Document:
                 else:
                     self.text(px, py, content, size * scale, weight, ink, align)
                 continue
-            _k, points, fill, stroke, stroke_width, dash, opacity = shape
-            points = [(x + px * scale, y + py * scale) for px, py in points]
-            style = ("F" if fill else "") + ("D" if stroke else "")
-            if fill:
-                pdf.set_fill_color(*colour(fill))
-            if stroke:
-                pdf.set_draw_color(*colour(stroke))
-                pdf.set_line_width(stroke_width * scale)
+            _k, points, ink, line, line_width, dash, opacity = shape
+            # Written directly in a state of its own (q … Q), as text is: fpdf2's polyline
+            # writes each point of an arc on its own, with its bookkeeping of colours.
+            ops = ["q"]
+            if ink:
+                ops.append(fill(ink))
+            if line:
+                ops.append(f"{stroke(line)} {line_width * scale:.2f} w")
             if dash:
-                pdf.set_dash_pattern(dash[0] * scale, dash[1] * scale)
-            closed = kind == "polygon"
+                ops.append(f"[{dash[0] * scale:.3f} {dash[1] * scale:.3f}] 0 d")
+            top = A4[1] - y
+            ops += [f"{x + px * scale:.2f} {top - py * scale:.2f} {'l' if k else 'm'}"
+                    for k, (px, py) in enumerate(points)]
+            if kind == "polygon":
+                ops.append("h")
+            ops.append(("B" if line else "f") if ink else "S")
+            ops.append("Q")
             if opacity is not None:
                 with pdf.local_context(stroke_opacity=opacity):
-                    pdf.polyline(points, polygon=closed, style=style)
+                    pdf._out(" ".join(ops))
             else:
-                pdf.polyline(points, polygon=closed, style=style)
-            if dash:
-                pdf.set_dash_pattern()
+                pdf._out(" ".join(ops))
 
 
 # Placing blocks on pages ------------------------------------------------------------------
