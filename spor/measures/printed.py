@@ -77,14 +77,21 @@ def course_pdf(fit, course, svg, printed) -> bytes:
     return page.finish(lambda number, count: f"{number} / {count}")
 
 
+# The widths of the ratings table's columns but the last (points): each heading on one
+# line in Danish and in English, the rest for the plan's note.
+WIDTHS, PAD = [56, 64, 84, 64, 110], 4
+
+
+def header() -> list[str]:
+    return [_("Session"), _("Date"), _("Young person"), _("Parent"), _("Session rating"),
+            _("Plan changed")]
+
+
 def ratings_table(page, rows):
     """The ratings by session, as the page's table (the total of each rater)."""
-    widths = [56, 64, 76, 64, 114]
-    columns = [Column(widths[0]), Column(widths[1]),
-               *(Column(width, "right") for width in widths[2:]),
-               Column(page.span - sum(widths))]
-    header = [_("Session"), _("Date"), _("Young person"), _("Parent"), _("Session rating"),
-              _("Plan changed")]
+    columns = [Column(WIDTHS[0]), Column(WIDTHS[1]),
+               *(Column(width, "right") for width in WIDTHS[2:]),
+               Column(page.span - sum(WIDTHS))]
     cells = []
     for row in rows:
         session, alliance = row["session"], row.get("alliance_client")
@@ -98,4 +105,4 @@ def ratings_table(page, rows):
                       *(value(row[rater].total) if row.get(rater) else "–"
                         for rater in ("outcome_client", "outcome_parent")),
                       srs, session.plan_note or ""])
-    return page.table(page.left, columns, header, cells, size=SIZE, pad=(4, 2), after=0)
+    return page.table(page.left, columns, header(), cells, size=SIZE, pad=(PAD, 2), after=0)

@@ -12,11 +12,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from spor.clients.models import Client
+from spor.lib.drawing import Document
 from spor.lib.testing import PersonaTestCase
-from spor.measures import expected
+from spor.measures import expected, printed
 from spor.measures.models import AllianceRule, ExpectedCourse, Licence, Norm, PlanChange
 from spor.measures.state import state_of
 from spor.measures.tests.helpers import TODAY, course_with, rate
@@ -158,6 +160,14 @@ class ClientPageTests(PersonaTestCase):
                       "Session rating", "18.5"):
             self.assertIn(words, flat)
         self.assertNotIn("Samtale", flat)
+
+    def test_each_heading_of_the_pdfs_table_is_on_one_line_in_both_languages(self):
+        document = Document("Test", "da")
+        for language in ("da", "en"):
+            with translation.override(language):
+                for title, width in zip(printed.header(), printed.WIDTHS, strict=False):
+                    lines = document.wrap(title, printed.SIZE, width - 2 * printed.PAD, True)
+                    self.assertEqual(lines, [title])
 
     def test_a_long_course_goes_on_over_pages_with_the_tables_header_again(self):
         Course.objects.filter(pk=self.course.pk).delete()
