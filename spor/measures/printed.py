@@ -24,7 +24,8 @@ def course_pdf(fit, course, svg, printed) -> bytes:
     """The PDF of a course's curve: `fit` as the page has it (with its alarms' responses),
     `svg` its curve, `printed` the local time it is printed at."""
     client = course.client
-    title = f"{_('FIT curve')} · {client.display_name}"
+    # Not in f-strings: makemessages (xgettext) does not read them.
+    title = _("FIT curve") + f" · {client.display_name}"
     # The words that are not Spor's own, to choose the font that has all their letters.
     rows = fit.rows()
     own = " ".join([client.display_name, *(row["session"].plan_note or "" for row in rows),
@@ -33,8 +34,8 @@ def course_pdf(fit, course, svg, printed) -> bytes:
     page = Layout(Document(title, get_language() or "da", own), 18 * MM, 18 * MM, 16 * MM,
                   16 * MM)
     blocks = [page.heading(title, size=15, after=4),
-              page.lines(f"{course.get_kind_display()} · {_('printed')} "
-                         f"{formats.date_format(printed, 'SHORT_DATETIME_FORMAT')}",
+              page.lines(f"{course.get_kind_display()} · " + _("printed")
+                         + f" {formats.date_format(printed, 'SHORT_DATETIME_FORMAT')}",
                          size=SIZE, ink=MUTED, after=SIZE)]
     alarms = fit.open_alarms
     for number, alarm in enumerate(alarms, 1):

@@ -26,7 +26,7 @@ def funding_pdf(ctx: dict) -> bytes:
     grants = [f"{grant}: {floatformat(grant.amount, '2g')} kr." for grant in report["grants"]]
     own = " ".join([source.name, source.giver, source.reference, str(service),
                     service.municipality or "", *grants])
-    page = Layout(Document(f"{_('Report')} · {source.name}", get_language() or "da", own),
+    page = Layout(Document(_("Report") + f" · {source.name}", get_language() or "da", own),
                   20 * MM, 20 * MM, 18 * MM, 18 * MM)
     place = " · ".join([str(service), *([service.municipality] if service.municipality
                                         else []),

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
@@ -111,9 +111,11 @@ def _jpeg(image, edge):
 
 # Sound --------------------------------------------------------------------------------
 
-NOT_A_SOUND = _lazy("This is not a sound file we can play. Use MP3 or WAV.")
-CANNOT_CLEAN = _lazy("M4A, Ogg and WebM files can carry hidden details, such as where they "
-                     "were recorded, that we cannot remove. Save the sound as MP3 or WAV.")
+# gettext_lazy by its own name: makemessages finds only the names it knows.
+NOT_A_SOUND = gettext_lazy("This is not a sound file we can play. Use MP3 or WAV.")
+CANNOT_CLEAN = gettext_lazy("M4A, Ogg and WebM files can carry hidden details, such as where "
+                            "they were recorded, that we cannot remove. Save the sound as MP3 "
+                            "or WAV.")
 
 
 def check_sound(upload) -> tuple[bytes, str, str]:

@@ -40,7 +40,8 @@ class Statistics(Layout):
         self.ctx = ctx
         self.compare = ctx["compare"]
         doc = ctx["doc"]
-        title = f"{_('Statistics')} {ctx['period']} · {ctx['service_name']}"
+        # Not in f-strings: makemessages (xgettext) does not read them.
+        title = _("Statistics") + f" {ctx['period']} · {ctx['service_name']}"
         # The words that are not Spor's own: names, sources, and what the document holds.
         own = ctx["service_name"] + json.dumps(doc, ensure_ascii=False)
         super().__init__(Document(title, get_language() or "da", own), TOP, HEIGHT - BOTTOM,
@@ -88,7 +89,7 @@ class Statistics(Layout):
         cursor.y = TOP + 30 * MM
         span = RIGHT - LEFT
         for block in (
-                self.lines(f"{_('Statistics')} {ctx['period']}", LEFT, span, 26, True, ACCENT,
+                self.lines(_("Statistics") + f" {ctx['period']}", LEFT, span, 26, True, ACCENT,
                            after=4),
                 self.lines(ctx["service_name"], LEFT, span, 14),
                 self.lines(self.period_line(), LEFT, span, 12, ink=MUTED, after=12 * MM)):
