@@ -5,10 +5,20 @@ from django.shortcuts import get_object_or_404
 from spor.treatment.models import Course, FollowUp, Goal, Session
 
 
+def _courses(user):
+    return Course.objects.visible_to(user).select_related("client__service", "team",
+                                                          "clinician")
+
+
 def get_course_for_user(user, pk) -> Course:
-    return get_object_or_404(
-        Course.objects.visible_to(user).select_related("client__service", "team", "clinician"),
-        pk=pk)
+    return get_object_or_404(_courses(user), pk=pk)
+
+
+def locked_course_for_user(user, pk) -> Course | None:
+    """The course with its row locked as it is read (in the caller's transaction), or
+    None if the user may not see it: the caller answers 404 once its transaction is over,
+    which an exception inside it would spoil."""
+    return _courses(user).select_for_update(of=("self",)).filter(pk=pk).first()
 
 
 def get_session_for_user(user, pk) -> Session:

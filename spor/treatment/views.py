@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from spor.treatment.access import (
     get_followup_for_user,
     get_goal_for_user,
     get_session_for_user,
+    locked_course_for_user,
 )
 from spor.treatment.forms import CourseForm, DecisionForm, FollowUpForm, GoalForm, SessionForm
 from spor.treatment.models import Course, FollowUp, Session
@@ -179,9 +181,12 @@ def decision(request, course):
         "attended": course.attended_count()})
 
 
-def _course_subform(request, course, form_class, instance, what, title, initial=None):
+def _course_subform(request, read, form_class, instance, what, title, initial=None):
+    """A form of one of a course's objects; `read(lock)` gives the course (see _read and
+    _reread), in a POST with its row locked, or None (404)."""
     obj = None
     if request.method != "POST":
+        course = read(lock=False)
         form = form_class(instance=instance, course=course, initial=initial)
     else:
         # Within the transaction of the form's one-time token (spor.lib.once) when there is
@@ -190,12 +195,15 @@ def _course_subform(request, course, form_class, instance, what, title, initial=
             # Rules that count the course's sessions (the anonymous-session limit) are
             # checked under a lock on the course: two clinicians registering the last
             # session at the same moment cannot both pass.
-            course = Course.objects.select_for_update(of=("self",)).select_related(
-                "client__service").get(pk=course.pk)
-            form = form_class(request.POST, instance=instance, course=course, initial=initial)
-            obj = form.save() if form.is_valid() else None
-            if obj is not None:
-                log_access(request.user, course.client, what, P.REGISTRATION)
+            course = read(lock=True)
+            if course is not None:
+                form = form_class(request.POST, instance=instance, course=course,
+                                  initial=initial)
+                obj = form.save() if form.is_valid() else None
+                if obj is not None:
+                    log_access(request.user, course.client, what, P.REGISTRATION)
+        if course is None:
+            raise Http404
     if obj is not None:
         if isinstance(obj, Session) and course.decision_due:
             messages.success(request, _("Saved."))
@@ -216,10 +224,30 @@ def _course_subform(request, course, form_class, instance, what, title, initial=
         "form": form, "client": course.client, "course": course, "title": title})
 
 
+def _read(request, pk):
+    """The course of a new object, read through the scoping check; in a POST read once,
+    under its lock (None outside the user's scope)."""
+    def read(lock):
+        if not lock:
+            return get_course_for_user(request.user, pk)
+        return locked_course_for_user(request.user, pk)
+    return read
+
+
+def _reread(course):
+    """The course of an object the scoping check gave; in a POST read again, under its
+    lock."""
+    def read(lock):
+        if not lock:
+            return course
+        return Course.objects.select_for_update(of=("self",)).select_related(
+            "client__service").get(pk=course.pk)
+    return read
+
+
 @staff_required(*CLIENT_ROLES)
 def session_new(request, course):
-    course = get_course_for_user(request.user, course)
-    return _course_subform(request, course, SessionForm, None,
+    return _course_subform(request, _read(request, course), SessionForm, None,
                            gettext_noop("Session form"), _("Register session"),
                            initial={"staff": [request.user]})
 
@@ -227,36 +255,34 @@ def session_new(request, course):
 @staff_required(*CLIENT_ROLES)
 def session_edit(request, session):
     session = get_session_for_user(request.user, session)
-    return _course_subform(request, session.course, SessionForm, session,
+    return _course_subform(request, _reread(session.course), SessionForm, session,
                            gettext_noop("Session form"), _("Edit session"))
 
 
 @staff_required(*CLIENT_ROLES)
 def goal_new(request, course):
-    course = get_course_for_user(request.user, course)
-    return _course_subform(request, course, GoalForm, None,
+    return _course_subform(request, _read(request, course), GoalForm, None,
                            gettext_noop("Goal form"), _("Add the young person's goal"))
 
 
 @staff_required(*CLIENT_ROLES)
 def goal_edit(request, goal):
     goal = get_goal_for_user(request.user, goal)
-    return _course_subform(request, goal.course, GoalForm, goal,
+    return _course_subform(request, _reread(goal.course), GoalForm, goal,
                            gettext_noop("Goal form"), _("Edit goal"))
 
 
 @staff_required(*CLIENT_ROLES)
 def followup_new(request, course):
-    course = get_course_for_user(request.user, course)
     months = request.GET.get("months")
     instance = FollowUp(months=int(months)) if months in {"3", "9", "12"} else None
-    return _course_subform(request, course, FollowUpForm, instance,
+    return _course_subform(request, _read(request, course), FollowUpForm, instance,
                            gettext_noop("Follow-up form"), _("Record follow-up"))
 
 
 @staff_required(*CLIENT_ROLES)
 def followup_edit(request, followup):
     followup = get_followup_for_user(request.user, followup)
-    return _course_subform(request, followup.course, FollowUpForm, followup,
+    return _course_subform(request, _reread(followup.course), FollowUpForm, followup,
                            gettext_noop("Follow-up form"), _("Edit follow-up"))
 

@@ -175,6 +175,23 @@ class SessionRuleTests(PersonaTestCase):
         self.assertFalse(self.ida_course.sessions.filter(date=datetime.date(2026, 11, 20))
                          .exists())
 
+    def test_an_outsider_posting_the_form_with_its_token_gets_404_and_nothing_is_saved(self):
+        # The scoping check reads the course under its lock, in the token's transaction:
+        # its 404 must not spoil that transaction (a 500 when the token is given back).
+        from spor.audit.models import SentForm
+
+        self.login(self.bob)
+        for name in ("session_new", "goal_new", "followup_new"):
+            response = self.client.post(reverse(name, args=[self.ida_course.pk]), {
+                "date": "2026-11-20", "kind": "individual", "attendance": "attended",
+                "text": "Et mål", "months": 3, "observed_on": "2026-11-20",
+                "use": "stopped", "form_token": f"outsider-{name}"})
+            self.assertEqual(response.status_code, 404, name)
+        self.assertFalse(self.ida_course.sessions.filter(date=datetime.date(2026, 11, 20))
+                         .exists())
+        self.assertFalse(SentForm.objects.filter(token__startswith="outsider").exists())
+        self.assertFalse(AccessLog.objects.filter(user=self.bob).exists())
+
 
 @time_machine.travel(TODAY)
 class AnonymousLimitTests(PersonaTestCase):
