@@ -2,26 +2,32 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import Team
+from spor.lib import forms as widgets
 from spor.lib.dates import today
-from spor.lib.forms import DateInput, ModelForm
+from spor.lib.forms import ModelForm
 from spor.reports.models import NationalFigure
 
 
 class ReportForm(forms.Form):
-    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    # Drawn in Python (spor.lib.forms), the team's choices read as one list: the form is
+    # drawn on every visit of the statistics page.
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100,
+                              widget=widgets.NumberInput)
     compare = forms.IntegerField(label=_("compare with the year"), min_value=2000,
-                                 max_value=2100, required=False)
+                                 max_value=2100, required=False, widget=widgets.NumberInput)
     team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(),
-                                  required=False, empty_label=_("All teams"))
-    start = forms.DateField(label=_("from"), required=False, widget=DateInput,
+                                  required=False, empty_label=_("All teams"),
+                                  widget=widgets.Select)
+    start = forms.DateField(label=_("from"), required=False, widget=widgets.FastDateInput,
                             help_text=_("Optional: another period than the calendar year."))
-    end = forms.DateField(label=_("to"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("to"), required=False, widget=widgets.FastDateInput)
 
     def __init__(self, data, service):
         data = data.copy() if data else {}
         data.setdefault("year", today().year - 1)
         super().__init__(data)
         self.fields["team"].queryset = Team.objects.filter(service=service)
+        self.fields["team"].iterator = widgets.ListedChoiceIterator
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ import json
 from django.conf import settings
 from django.template import Context, Engine
 from django.utils import formats
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -392,6 +393,20 @@ def render_document(template, ctx) -> str:
 def to_html(doc, service_name, compare=None, standalone=True):
     template = "reports/standalone.html" if standalone else "reports/_report.html"
     return render_document(template, context(doc, service_name, compare))
+
+
+def on_page(doc, service_name, compare=None):
+    """The report as the statistics page shows it (_report.html), drawn once for each
+    change of what it shows, as the PDF is (to_pdf): its tables and charts were most of
+    the page's work on every visit."""
+    from spor.lib import charts
+
+    owner = hashlib.sha256(service_name.encode()).hexdigest()[:16]
+    here = settings.BASE_DIR / "reports" / "templates" / "reports"
+    layout = versions.digest(here / "_report.html", here / "_key_figures.html")
+    return mark_safe(charts.cached(  # noqa: S308 (the template escapes)
+        "statistics-html", owner, (doc, compare, service_name, layout),
+        lambda: to_html(doc, service_name, compare, standalone=False)))
 
 
 def to_pdf(doc, service_name, compare=None):

@@ -40,7 +40,8 @@ def statistics(request):
                 response.set_cookie("spor_download", token, max_age=120, samesite="Strict",
                                     secure=request.is_secure())
             return response
-        ctx.update(output.context(doc, service.name, compare))
+        ctx.update(doc=doc, period=output.period_label(doc["period"]),
+                   report=output.on_page(doc, service.name, compare))
         ctx["built"] = built
         ctx["query"] = request.GET.urlencode()
     return render(request, "reports/statistics.html", ctx)
