@@ -116,7 +116,8 @@ class Figures:
 
 def figures(service, teams, start, end, clinicians=None) -> tuple[list, list]:
     """Figures per team, and per clinician when `clinicians` (users) is given, for
-    sessions held and courses ended from `start` to `end`, and courses active now."""
+    sessions held and courses ended from `start` to `end`, and courses active now, of the
+    service (or its key)."""
     from spor.treatment.models import Course, Session
 
     teams = list(teams)

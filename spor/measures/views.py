@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from spor.accounts import tablet
 from spor.accounts.decorators import not_post, staff_required
-from spor.accounts.models import User
+from spor.accounts.models import Team, User
 from spor.audit.models import AccessLog, log_access
 from spor.lib import charts
 from spor.lib.dates import today
@@ -399,31 +399,32 @@ def rate(request, token):
 @staff_required(*CLIENT_ROLES)
 def overview(request):
     """FIT figures per team; per clinician for leaders only. No client is shown."""
-    user = request.user
-    teams = (user.service.teams.all() if user.is_leader else user.teams.all()).order_by("name")
+    user = request.user  # its service only by its key: the page shows nothing else of it
+    teams = (Team.objects.filter(service=user.service_id) if user.is_leader
+             else user.teams.all()).order_by("name")
     end = _date(request.GET.get("to")) or today()
     start = _date(request.GET.get("from")) or end - datetime.timedelta(days=365)
     problem = _("The period ends before it begins.") if start > end else ""
     if problem:
         start, end = end - datetime.timedelta(days=365), end
-    clinicians = (list(User.objects.filter(service=user.service, role__in=CLIENT_ROLES,
+    clinicians = (list(User.objects.filter(service=user.service_id, role__in=CLIENT_ROLES,
                                            is_active=True).order_by("first_name", "last_name"))
                   if user.is_leader else None)
-    team_rows, clinician_rows = figures(user.service, teams, start, end, clinicians)
-    sections = [_section(_("Teams"), team_rows, user.service)]
+    team_rows, clinician_rows = figures(user.service_id, teams, start, end, clinicians)
+    sections = [_section(_("Teams"), team_rows)]
     if user.is_leader:
-        sections.append(_section(_("Clinicians"), clinician_rows, user.service))
+        sections.append(_section(_("Clinicians"), clinician_rows))
     return render(request, "measures/overview.html", {
         "sections": sections, "start": start, "end": end, "problem": problem,
         "class_labels": [c.label for c in ChangeClass],
         "min_courses": EFFECT_MIN_COURSES, "min_spread": EFFECT_MIN_SPREAD,
-        "expected": ExpectedCourse.objects.filter(service=user.service).first()})
+        "expected": ExpectedCourse.objects.filter(service=user.service_id).first()})
 
 
 CLASS_COLOURS = [charts.COLOURS[c] for c in ("ok", "accent", "muted", "bad")]
 
 
-def _section(title, rows, service):
+def _section(title, rows):
     """(title, rows with FIT data, labels of the rows without any, the change-class chart,
     the rows with parents' ratings):
     a team or clinician with no rating in the period is named once, not shown as zeros."""
