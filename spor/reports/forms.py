@@ -26,8 +26,8 @@ class ReportForm(forms.Form):
         data = data.copy() if data else {}
         data.setdefault("year", today().year - 1)
         super().__init__(data)
+        self.fields["team"].iterator = widgets.ListedChoiceIterator  # before the queryset
         self.fields["team"].queryset = Team.objects.filter(service=service)
-        self.fields["team"].iterator = widgets.ListedChoiceIterator
 
     def clean(self):
         data = super().clean()
