@@ -10,10 +10,14 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate limits and page caches start empty in every test."""
+    """Rate limits, page caches and the FIT rules kept in the process start empty in every
+    test."""
     from django.core.cache import cache
 
+    from spor.measures.models import RULES
+
     cache.clear()
+    RULES.clear()
 
 
 @pytest.fixture(autouse=True)

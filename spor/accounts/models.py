@@ -64,6 +64,12 @@ class Service(models.Model):
         help_text=_("After an attended session of an identified young person, a rating "
                     "not made in the session is sent as a personal link to the young person "
                     "(and a parent who rates and took part) who agreed to messages."))
+    # Names one version of the FIT rules in effect for the service (its norms, alliance
+    # flag rules and expected course, and the defaults it uses): a new value on every
+    # change of them, in the change's transaction (measures/apps.py), so that a process
+    # may keep the rules it read under it (measures.models.rules_of). Never a count: a
+    # value written by a transaction that was rolled back is never used again.
+    fit_rules_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("service")
@@ -71,6 +77,13 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A new stamp with every whole save: a service read before a change of its rules
+        # and saved after it must not write back the stamp of the rules before it.
+        if kwargs.get("update_fields") is None:
+            self.fit_rules_stamp = uuid.uuid4()
+        super().save(*args, **kwargs)
 
     @classmethod
     def only(cls) -> "Service":

@@ -99,13 +99,19 @@ def service_changed(sender, instance, created=False, raw=False, **kwargs):
 
 def rules_changed(sender, instance, raw=False, **kwargs):
     """An expected course, norm or flag rule changed: a service's own applies to its
-    courses; a default row (no service) to every service's."""
+    courses; a default row (no service) to every service's. The services get a new stamp
+    first, in the change's transaction, so that no process uses the rules it kept from
+    before (models.rules_of), nor does the state worked out here."""
     from spor.accounts.models import Service
     from spor.measures import state
+    from spor.measures.models import renew_rules
 
+    services = Service.objects.all()
+    if instance.service_id is not None:
+        services = services.filter(pk=instance.service_id)
+    stamp = renew_rules(services)
+    if instance.service_id is not None and sender.service.is_cached(instance):
+        instance.service.fit_rules_stamp = stamp  # the caller's service, if it passed one
     if raw:
         return
-    if instance.service_id is None:
-        state.refresh_services(Service.objects.values_list("pk", flat=True))
-    else:
-        state.refresh_services([instance.service_id])
+    state.refresh_services(services.values_list("pk", flat=True))

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 import decimal
 import hashlib
@@ -443,6 +444,43 @@ class ExpectedCourse(models.Model):
         if getattr(self, "_model", None) is None:
             self._model = model_from(self.kind, self.params)
         return self._model
+
+
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """The FIT rules in effect for one service (rules_of)."""
+
+    norms: list  # Norm
+    alliance: dict  # instrument -> AllianceRule
+    expected: ExpectedCourse | None
+
+
+# Each service's rules as this process last read them, under the service's stamp.
+RULES: dict = {}
+
+
+def rules_of(service) -> Rules:
+    """The norms, alliance flag rules and expected course in effect for `service`, read
+    once for each version of them in this process: every change of them gives the service
+    a new `fit_rules_stamp` in the change's transaction (apps.rules_changed), so a service
+    read with a stamp has the rules read under it, never older ones. They are kept by
+    service and hold no personal data. The rows are shared: read them, never change them."""
+    kept = RULES.get(service.pk)
+    if kept is not None and kept[0] == service.fit_rules_stamp:
+        return kept[1]
+    rules = Rules(Norm.objects.in_effect(service),
+                  {r.instrument: r for r in AllianceRule.objects.in_effect(service)},
+                  ExpectedCourse.objects.filter(service=service).first())
+    RULES[service.pk] = (service.fit_rules_stamp, rules)
+    return rules
+
+
+def renew_rules(services) -> uuid.UUID:
+    """Give these services (a queryset) a new stamp, in the caller's transaction: the rules
+    they use have changed, or may have (written by other means than Spor)."""
+    stamp = uuid.uuid4()
+    services.update(fit_rules_stamp=stamp)
+    return stamp
 
 
 class FitState(models.Model):

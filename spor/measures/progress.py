@@ -34,7 +34,7 @@ from spor.measures.fit import (
     outcome_alarms,
     zigzags,
 )
-from spor.measures.models import AllianceRule, ExpectedCourse, Norm, Rating
+from spor.measures.models import Rating, rules_of
 from spor.measures.trajectory import NEAR, Band
 
 RATERS = [r.value for r in Rating.Rater]
@@ -119,13 +119,14 @@ class CourseFit:
 
 
 def course_fits(courses, service, scope=None, ratings_only=False) -> dict:
-    """CourseFit of each course (with `client` loaded), by course id. Five queries.
+    """CourseFit of each course (with `client` loaded), by course id. Two queries, and
+    three more when the service's rules are not kept (models.rules_of).
 
     All courses belong to `service`, whose norms, flag rules and expected course apply.
     With many courses, pass `scope`, a queryset of the same courses, to filter by a
-    subquery instead of a long list of ids. With `ratings_only`, three queries: the
-    numbered sessions and the ratings with their flags, without the norms and the expected
-    course, so without what rests on them (cutoffs, band, change class, outcome alarms).
+    subquery instead of a long list of ids. With `ratings_only`, the numbered sessions and
+    the ratings with their flags, without the norms and the expected course, so without
+    what rests on them (cutoffs, band, change class, outcome alarms).
     """
     from spor.treatment.models import Session
 
@@ -162,12 +163,10 @@ def course_fits(courses, service, scope=None, ratings_only=False) -> dict:
             continue  # a session no longer marked attended keeps its rating, unshown
         ratings[course_of[course_id]].append(Point(
             session, instrument, rater, total_of(total), answers, source, created))
-    rules = {r.instrument: r for r in AllianceRule.objects.in_effect(service)}
-    norms, expected = [], None
-    if not ratings_only:
-        norms = Norm.objects.in_effect(service)
-        expected = ExpectedCourse.objects.filter(service=service).first()
-    return {c.pk: _course_fit(c, sessions[c.pk], ratings[c.pk], norms, rules, expected, service)
+    rules = rules_of(service)
+    norms, expected = ([], None) if ratings_only else (rules.norms, rules.expected)
+    return {c.pk: _course_fit(c, sessions[c.pk], ratings[c.pk], norms, rules.alliance, expected,
+                              service)
             for c in courses}
 
 

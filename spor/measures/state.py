@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from spor.lib import bulk
 from spor.measures.alarms import attach, order_key
 from spor.measures.fit import SEVERITY, Alarm, change_class
-from spor.measures.models import AlarmResponse, FitState, Rating
+from spor.measures.models import AlarmResponse, FitState, Rating, renew_rules
 from spor.measures.progress import course_fits
 
 CHUNK = 500  # courses worked out at a time: memory stays flat for a national rebuild
@@ -159,11 +159,13 @@ def refresh_services(service_ids) -> None:
 
 
 def rebuild() -> int:
-    """Work out every course's state from scratch; returns the number of courses."""
+    """Work out every course's state from scratch, with the FIT rules read anew by every
+    process; returns the number of courses."""
     from spor.accounts.models import Service
     from spor.treatment.models import Course
 
     with transaction.atomic():
+        renew_rules(Service.objects.all())
         FitState.objects.all().delete()
         refresh_services(Service.objects.values_list("pk", flat=True))
         return FitState.objects.filter(course__in=Course.objects.values("pk")).count()

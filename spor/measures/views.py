@@ -526,7 +526,8 @@ def alliance_rule_edit(request, instrument):
     form = AllianceRuleForm(request.POST or None, instance=rule or AllianceRule(
         service=service, instrument=instrument))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():  # the rule, the service's new stamp and FIT states
+            form.save()
         messages.success(request, _("Saved."))
         return redirect("fit_settings")
     return render(request, "measures/form.html", {
