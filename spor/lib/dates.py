@@ -1,7 +1,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 IN_FUTURE = _("The date is in the future.")
@@ -49,3 +49,18 @@ def short(day: datetime.date) -> str:
     """A day as people read it in the active language (SHORT_DATE_FORMAT, "d.m.Y" in Danish);
     templates say the same with ``|date:"SHORT_DATE_FORMAT"``."""
     return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def short_writer():
+    """A function that writes days as `short` does, in the active language, for many days
+    at once: the format is read and taken apart once, where Django's date_format does both
+    for every day (a long course's chart describes a hundred ratings in words)."""
+    parts = [(bool(i % 2), part if i % 2 else dateformat.re_escaped.sub(r"\1", part))
+             for i, part in enumerate(dateformat.re_formatchars.split(
+                 str(formats.get_format("SHORT_DATE_FORMAT")))) if part]
+
+    def write(day: datetime.date) -> str:
+        found = dateformat.DateFormat(day)
+        return "".join(str(getattr(found, part)()) if code else part for code, part in parts)
+
+    return write

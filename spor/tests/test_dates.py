@@ -1,11 +1,12 @@
 import datetime
+from unittest import mock
 
 import time_machine
 from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase
 from django.utils import translation
 
-from spor.lib.dates import future_errors, not_in_future, short
+from spor.lib.dates import future_errors, not_in_future, short, short_writer
 
 TODAY = datetime.date(2026, 3, 16)
 
@@ -33,3 +34,16 @@ class ShortDateTests(SimpleTestCase):
         for language in ("da", "en"):
             with translation.override(language):
                 self.assertEqual(short(datetime.date(2026, 8, 10)), "10.08.2026")
+
+
+class ShortWriterTests(SimpleTestCase):
+    def test_it_writes_each_day_as_short_does_in_each_language(self):
+        days = [datetime.date(2026, 1, 2) + datetime.timedelta(days=37 * i) for i in range(30)]
+        for language in ("da", "en"):
+            with translation.override(language):
+                write = short_writer()
+                self.assertEqual([write(d) for d in days], [short(d) for d in days])
+
+    def test_it_keeps_the_escaped_letters_of_a_format(self):
+        with mock.patch("spor.lib.dates.formats.get_format", return_value=r"\d\e\n j/n-y"):
+            self.assertEqual(short_writer()(datetime.date(2026, 3, 5)), "den 5/3-26")

@@ -8,10 +8,11 @@ and a PDF show the same picture and nothing is loaded in the browser. `draw_use`
 
 import datetime
 
-from django.utils import dateformat, formats
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from spor.lib import charts
+from spor.lib.dates import short_writer
 
 MUTED = charts.COLOURS["muted"]
 # The same meaning as in the FIT curve: the young person's ORS in their colour, use in its.
@@ -79,11 +80,10 @@ def describe(weeks, ratings=()) -> str:
             "last": formats.date_format(asked[-1].start, "SHORT_DATE_FORMAT"),
             "days": ", ".join(f"{w.use_days}/{w.known_days}" for w in asked)})
     if ratings:
-        # The format looked up once and each total written once: a long course has many
+        # The format taken apart once and each total written once: a long course has many
         # ratings, and few different totals.
-        day_format = formats.get_format("SHORT_DATE_FORMAT")
+        short = short_writer()
         totals = {t: formats.number_format(t, 1) for t in {r["total"] for r in ratings}}
         parts.append(_("Outcome totals: %(totals)s.") % {"totals": ", ".join(
-            f"{dateformat.format(r['date'], day_format)} {totals[r['total']]}"
-            for r in ratings)})
+            f"{short(r['date'])} {totals[r['total']]}" for r in ratings)})
     return " ".join(str(p) for p in parts)
