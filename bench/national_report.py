@@ -330,8 +330,10 @@ def copy_service_alone(service):
     source = connection.cursor().cursor.connection
     with psycopg.connect(alone) as target:
         for table, where in parts:
-            query = source.cursor().mogrify(f"SELECT * FROM {table} WHERE {where}",  # noqa: S608
-                                            {"s": service.pk})
+            # The server binds the connection's parameters: a client cursor puts the
+            # service's key into the query that COPY needs whole.
+            query = psycopg.ClientCursor(source).mogrify(
+                f"SELECT * FROM {table} WHERE {where}", {"s": service.pk})  # noqa: S608
             with source.cursor().copy(f"COPY ({query}) TO STDOUT") as out, \
                     target.cursor().copy(f"COPY {table} FROM STDIN") as into:
                 for block in out:
