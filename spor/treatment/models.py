@@ -8,23 +8,20 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     Exists,
     Expression,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from spor.lib.dates import add_months, future_errors, short, today
@@ -75,9 +72,12 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(end_date__year=year)
 
     def with_session_counts(self):
+        """`attended_sessions`, written once however often the query uses it (the
+        decision rule compares it with the service's limit)."""
         attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
                     .order_by().values("course").annotate(n=Count("pk")).values("n"))
-        return self.annotate(attended_sessions=Coalesce(Subquery(attended), 0))
+        return self.annotate(attended_sessions=Written(Coalesce(Subquery(attended), 0),
+                                                       IntegerField()))
 
     def with_overview(self):
         """Counts for overview pages, as subqueries so that the joins do not multiply."""
@@ -111,21 +111,16 @@ class CourseQuerySet(models.QuerySet):
 
 def decision_due_rule() -> Q:
     """The anonymous-session limit is reached and no decision is recorded yet, as a
-    condition on a Course row. (Counted only for anonymous courses: the database need not
-    count the others.)"""
-    anonymous = Q(kind=Course.Kind.ANONYMOUS)
-    attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
-                .order_by().values("course").annotate(n=Count("pk")).values("n"))
-    return anonymous & Q(decision="", end_date__isnull=True) & Q(Case(
-        When(anonymous, then=GreaterThanOrEqual(
-            Coalesce(Subquery(attended), 0), F("client__service__anonymous_session_limit"))),
-        default=Value(False)))
+    condition on a Course row annotated with_session_counts: the count the row shows is
+    the one compared, not a second subquery to write."""
+    return Q(kind=Course.Kind.ANONYMOUS, decision="", end_date__isnull=True,
+             attended_sessions__gte=F("client__service__anonymous_session_limit"))
 
 
 class Written(ExpressionWrapper):
-    """A condition as a boolean column whose SQL is written once for each query, however
-    often the query uses it (AnyOf): writing a rule with subqueries costs Django more
-    than it costs the database to run it."""
+    """A column (a condition, a count) whose SQL is written once for each query, however
+    often the query uses it (AnyOf, decision_due_rule): writing a rule with subqueries costs
+    Django more than it costs the database to run it."""
 
     def as_sql(self, compiler, connection):
         written = compiler.__dict__.setdefault("spor_written", {})
@@ -384,9 +379,8 @@ class Course(models.Model):
         if not hasattr(self, "due_decision"):
             if not self.is_anonymous:
                 return False
-            self.due_decision = Course.objects.filter(pk=self.pk).annotate(
-                due=ExpressionWrapper(decision_due_rule(), BooleanField())).values_list(
-                "due", flat=True).get()
+            self.due_decision = Course.objects.filter(pk=self.pk).with_decision_due(
+                ).values_list("due_decision", flat=True).get()
         return self.due_decision
 
     def end_counselling_it_follows(self) -> list["Course"]:

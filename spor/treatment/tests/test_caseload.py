@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from spor.audit.models import AccessLog
-from spor.clients.models import Client, aged_at_least
+from spor.clients.models import Client, aged_at_least, younger_than
 from spor.lib.dates import years_between
 from spor.lib.testing import PersonaTestCase
 from spor.measures import state
@@ -163,6 +163,10 @@ class ConsentAgeTests(PersonaTestCase):
             for years in (15, 18):
                 found = set(Client.objects.filter(aged_at_least(years, on)).values_list(
                     "pk", flat=True))
+                younger = set(Client.objects.filter(younger_than(years, on)).values_list(
+                    "pk", flat=True))
+                self.assertEqual(found | younger, set(Client.objects.values_list("pk", flat=True)))
+                self.assertFalse(found & younger)
                 for client in Client.objects.all():
                     age = (years_between(client.birth_date, on) if client.birth_date
                            else on.year - client.birth_year)
