@@ -277,16 +277,26 @@ class MessageQuerySet(models.QuerySet):
 
     def with_answered(self):
         """`answered`: the rating was made, or the parent's survey answered."""
-        from spor.measures.models import Rating
-
-        rated = Rating.objects.filter(session=OuterRef("session"),
-                                      instrument=OuterRef("instrument"),
-                                      rater=OuterRef("rater"))
         from spor.programmes.models import ParentFollowup
 
         replied = ParentFollowup.objects.filter(pk=OuterRef("followup")).exclude(source="")
-        return self.annotate(answered=ExpressionWrapper(Exists(rated) | Exists(replied),
+        return self.annotate(answered=ExpressionWrapper(rated() | Exists(replied),
                                                         output_field=models.BooleanField()))
+
+    def with_rated(self):
+        """`answered` of rating links only (with_answered without the surveys, which a
+        rating link never is)."""
+        return self.annotate(answered=rated())
+
+
+def rated() -> Exists:
+    """A rating link's rating was made: a rating of its session by its instrument and
+    rater."""
+    from spor.measures.models import Rating
+
+    return Exists(Rating.objects.filter(session=OuterRef("session"),
+                                        instrument=OuterRef("instrument"),
+                                        rater=OuterRef("rater")))
 
 
 class Message(models.Model):
