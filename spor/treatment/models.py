@@ -85,12 +85,11 @@ class CourseQuerySet(models.QuerySet):
                 .values("course").annotate(d=Max("date")).values("d"))
         return self.with_session_counts().annotate(last_session=Subquery(last))
 
-    def followups_maybe_due(self, day: datetime.date):
-        """Ended courses that may have a follow-up due on `day` and not yet recorded: the
-        caseload reads these, not every ended course. A few days wider than
-        Course.followups_due, which decides (adding months to a month's last days moves
-        them back by up to 3 days)."""
-        return self.filter(_followups_maybe_due(day), end_date__isnull=False)
+    def followups_due_on(self, day: datetime.date):
+        """Ended courses with a follow-up due on `day` and not yet recorded: exactly those
+        whose Course.followups_due is not empty, so that the caseload can count and limit
+        them in SQL."""
+        return self.filter(_followups_due_on(day), end_date__isnull=False)
 
     def with_due(self, day: datetime.date):
         """The overview counts and what is due on each course on `day`, one boolean per item
@@ -149,15 +148,24 @@ class AnyOf(Expression):
 
 
 @functools.lru_cache(maxsize=1)
-def _followups_maybe_due(day: datetime.date) -> Q:
-    """The condition of CourseQuerySet.followups_maybe_due, made once a day as due_rules
+def _followups_due_on(day: datetime.date) -> Q:
+    """The condition of CourseQuerySet.followups_due_on, made once a day as due_rules
     are: making it took a caseload half a millisecond."""
-    maybe = Q()
+    due = Q()
     for months in FollowUp.MONTHS:
-        fell_due = Q(end_date__lte=add_months(day, -months) + datetime.timedelta(days=3))
-        maybe |= fell_due & ~Exists(FollowUp.objects.filter(course=OuterRef("pk"),
-                                                            months=months))
-    return maybe
+        due |= Q(end_date__lte=last_end_due(day, months)) & ~Exists(
+            FollowUp.objects.filter(course=OuterRef("pk"), months=months))
+    return due
+
+
+def last_end_due(day: datetime.date, months: int) -> datetime.date:
+    """The last end date of a course whose follow-up after `months` falls due by `day`
+    (Course.followups_due): add_months(day, -months), or up to three days later where
+    adding months moves a month's last days back (30 November + 3 months is 28 February)."""
+    end = add_months(day, -months)
+    while add_months(end + datetime.timedelta(days=1), months) <= day:
+        end += datetime.timedelta(days=1)
+    return end
 
 
 @functools.lru_cache(maxsize=1)

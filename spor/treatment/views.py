@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,6 +40,9 @@ CASELOAD_COLUMNS = [
     "client__service__anonymous_session_limit", "client__service__treatment_guarantee_days",
     "clinician__username", "clinician__first_name", "clinician__last_name",
     "fit_state__alarms"]
+# What the follow-ups due show of a course (Course.followups_due and the young person's name).
+FOLLOWUP_COLUMNS = ["end_date", "client__anonymous", "client__pseudonym", "client__first_name",
+                    "client__last_name"]
 
 
 @staff_required(*CLIENT_ROLES)
@@ -71,16 +74,20 @@ def caseload(request):
     for course in shown:
         course.due = course.due_items(day)
         course.client_url, course.url = client_url(course.client_id), course_url(course.pk)
+    # The ended courses with a follow-up due, those that ended longest ago first, as many
+    # as a page of the caseload, with how many there are.
     ended = Course.objects.visible_to(user).filter(
-        end_date__gte=add_months(day, -24)).followups_maybe_due(day)
+        end_date__gte=add_months(day, -24)).followups_due_on(day)
     if scope != "team":
         ended = ended.filter(clinician=user)
-    followups = [c for c in ended.select_related("client").prefetch_related("followups")
-                 if c.followups_due(day)]
+    followups = list(ended.select_related("client").prefetch_related("followups")
+                     .only(*FOLLOWUP_COLUMNS).annotate(total=Window(Count("pk")))
+                     .order_by("end_date", "pk")[:CASELOAD_PAGE])
     log_access(user, {c.client for c in shown} | {c.client for c in followups},
                gettext_noop("Caseload"), P.CASELOAD)
     return render(request, "treatment/caseload.html", {
-        "courses": shown, "page": page, "followups": followups, "scope": scope})
+        "courses": shown, "page": page, "followups": followups, "scope": scope,
+        "followups_total": followups[0].total if followups else 0})
 
 
 @staff_required(*CLIENT_ROLES)

@@ -1,4 +1,5 @@
 import datetime
+from unittest import mock
 
 import time_machine
 from django.core.exceptions import ValidationError
@@ -69,7 +70,7 @@ class CourseRuleTests(PersonaTestCase):
 
     def test_the_caseload_reads_exactly_the_ended_courses_with_a_follow_up_due(self):
         # Every end date of two years, month ends among them, and one follow-up recorded on
-        # some: the SQL's ended courses that may be due hold every one that is.
+        # some: the SQL's ended courses with a follow-up due are the ones that have one.
         ends = [datetime.date(2025, 1, 1) + datetime.timedelta(days=d) for d in range(0, 700, 3)]
         for i, end in enumerate(ends):
             course = Course.objects.create(client=self.ida, team=self.team_a, kind="individual",
@@ -82,9 +83,28 @@ class CourseRuleTests(PersonaTestCase):
                     datetime.date(2026, 2, 28), datetime.date(2026, 3, 31),
                     datetime.date(2028, 2, 29)):
             due = {c.pk for c in ended if c.followups_due(day)}
-            maybe = set(Course.objects.followups_maybe_due(day).values_list("pk", flat=True))
-            self.assertLessEqual(due, maybe, day)
-            self.assertLessEqual(len(maybe - due), len(ends) // 10, day)
+            found = set(Course.objects.followups_due_on(day).values_list("pk", flat=True))
+            self.assertEqual(found, due, day)
+
+    def test_the_caseload_shows_a_page_of_follow_ups_due_those_ended_longest_ago_first(self):
+        ends = [datetime.date(2025, 6, 1) + datetime.timedelta(days=d) for d in range(4)]
+        for n, end in enumerate(reversed(ends)):
+            client = Client.objects.create(service=self.service, team=self.team_a,
+                                           pseudonym=f"Slut {n}", birth_year=2008)
+            Course.objects.create(client=client, team=self.team_a, clinician=self.alice,
+                                  kind="individual", start_date=datetime.date(2025, 1, 1),
+                                  end_date=end)
+        self.login(self.alice)
+        with mock.patch("spor.treatment.views.CASELOAD_PAGE", 2):
+            response = self.client.get(reverse("caseload"))
+        self.assertEqual([c.client.pseudonym for c in response.context["followups"]],
+                         ["Slut 3", "Slut 2"])
+        self.assertContains(response, "4 forløb med en opfølgning der skal laves · viser de 2 "
+                                      "der sluttede for længst siden")
+        logged = set(AccessLog.objects.filter(purpose="caseload").values_list(
+            "client__pseudonym", flat=True))
+        self.assertEqual(logged & {"Slut 0", "Slut 1", "Slut 2", "Slut 3"},
+                         {"Slut 3", "Slut 2"})
 
     @time_machine.travel(datetime.date(2028, 2, 29))
     def test_the_caseload_opens_on_a_leap_day(self):
