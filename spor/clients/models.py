@@ -1,4 +1,5 @@
 import datetime
+import functools
 import uuid
 
 from django.conf import settings
@@ -6,17 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import (
     BooleanField,
-    Case,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from spor.accounts.models import may_see_clients
@@ -106,10 +106,18 @@ def consent_gap_flags(day: datetime.date, path: str = "") -> dict:
 
 
 def display_name_sql(path: str = ""):
-    """Client.display_name in lower case, in SQL, for ordering a list by name."""
+    """Client.display_name in lower case, in SQL, for ordering a list by name. An anonymous
+    young person has no name (the anonymous_client_holds_no_identity constraint), so the
+    name comes first without asking whether they are anonymous. Made once for each language
+    (a query copies it, never changes it): writing it took a caseload a thirtieth of its
+    time."""
+    return _display_name_sql(path, get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _display_name_sql(path: str, language: str | None):
     full = Trim(Concat(F(_on(path, "first_name")), Value(" "), F(_on(path, "last_name"))))
-    named = Case(When(**{_on(path, "anonymous"): True}, then=Value("")), default=full)
-    return Lower(Coalesce(NullIf(named, Value("")), NullIf(F(_on(path, "pseudonym")), Value("")),
+    return Lower(Coalesce(NullIf(full, Value("")), NullIf(F(_on(path, "pseudonym")), Value("")),
                           Value(str(_("Anonymous")))))
 
 
