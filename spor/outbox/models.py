@@ -14,6 +14,7 @@ message is queued and again just before it is sent.
 """
 
 import datetime
+import functools
 import hashlib
 import json
 import secrets
@@ -289,9 +290,10 @@ class MessageQuerySet(models.QuerySet):
         return self.annotate(answered=rated())
 
 
+@functools.lru_cache(maxsize=1)
 def rated() -> Exists:
     """A rating link's rating was made: a rating of its session by its instrument and
-    rater."""
+    rater. Made once (a query that uses it copies it, never changes it)."""
     from spor.measures.models import Rating
 
     return Exists(Rating.objects.filter(session=OuterRef("session"),

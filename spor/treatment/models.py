@@ -74,16 +74,12 @@ class CourseQuerySet(models.QuerySet):
     def with_session_counts(self):
         """`attended_sessions`, written once however often the query uses it (the
         decision rule compares it with the service's limit)."""
-        attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
-                    .order_by().values("course").annotate(n=Count("pk")).values("n"))
-        return self.annotate(attended_sessions=Written(Coalesce(Subquery(attended), 0),
-                                                       IntegerField()))
+        return self.annotate(attended_sessions=_session_columns()["attended_sessions"])
 
     def with_overview(self):
         """Counts for overview pages, as subqueries so that the joins do not multiply."""
-        last = (Session.objects.filter(course=OuterRef("pk")).order_by()
-                .values("course").annotate(d=Max("date")).values("d"))
-        return self.with_session_counts().annotate(last_session=Subquery(last))
+        return self.with_session_counts().annotate(
+            last_session=_session_columns()["last_session"])
 
     def followups_due_on(self, day: datetime.date):
         """Ended courses with a follow-up due on `day` and not yet recorded: exactly those
@@ -106,6 +102,18 @@ class CourseQuerySet(models.QuerySet):
         course: what the client page shows of every course, without the rest of with_due."""
         return self.with_session_counts().annotate(
             due_decision=ExpressionWrapper(decision_due_rule(), BooleanField()))
+
+
+@functools.lru_cache(maxsize=1)
+def _session_columns() -> dict:
+    """The columns of with_overview, made once as due_rules are (a query that uses them
+    copies them, never changes them)."""
+    attended = (Session.objects.filter(course=OuterRef("pk"), attendance="attended")
+                .order_by().values("course").annotate(n=Count("pk")).values("n"))
+    last = (Session.objects.filter(course=OuterRef("pk")).order_by()
+            .values("course").annotate(d=Max("date")).values("d"))
+    return {"attended_sessions": Written(Coalesce(Subquery(attended), 0), IntegerField()),
+            "last_session": Subquery(last)}
 
 
 def decision_due_rule() -> Q:

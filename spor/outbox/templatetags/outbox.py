@@ -1,6 +1,8 @@
 """For the caseload (treatment's template, which may not import the outbox): when the
 latest rating link of each course was sent, opened and answered."""
 
+import functools
+
 from django import template
 from django.db.models import F, OuterRef, Subquery
 from django.utils.formats import date_format
@@ -23,15 +25,24 @@ def with_links(courses):
     """Set `course.rating_link` on each course: its latest rating link sent by the outbox
     (with `answered`), or None. One query for the whole list."""
     courses = list(courses)
-    links = Message.objects.filter(first__isnull=True, kind=Message.Kind.RATING)
-    newest = links.filter(session__course=OuterRef("session__course")).order_by(
-        "-created_at", "-pk").values("pk")[:1]
-    latest = {m.course_id: m for m in links.with_rated().filter(
-        session__course__in=[c.pk for c in courses], pk=Subquery(newest)).annotate(
+    latest = {m.course_id: m for m in _rating_links().with_rated().filter(
+        session__course__in=[c.pk for c in courses], pk=_newest_link()).annotate(
         course_id=F("session__course")).only(*LINK_COLUMNS).order_by()}
     for course in courses:
         course.rating_link = latest.get(course.pk)
     return courses
+
+
+def _rating_links():
+    return Message.objects.filter(first__isnull=True, kind=Message.Kind.RATING)
+
+
+@functools.lru_cache(maxsize=1)
+def _newest_link() -> Subquery:
+    """The latest rating link of the course of the link it is compared with, made once (a
+    query that uses it copies it, never changes it)."""
+    return Subquery(_rating_links().filter(session__course=OuterRef("session__course"))
+                    .order_by("-created_at", "-pk").values("pk")[:1])
 
 
 @register.simple_tag
