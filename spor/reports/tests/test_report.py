@@ -3,16 +3,18 @@ import io
 import json
 import os
 import tempfile
+from unittest import mock
 
 import pypdf
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
 from spor.accounts.models import Service, Team
 from spor.clients.models import Client
 from spor.lib.testing import PersonaTestCase
-from spor.reports import sections
+from spor.reports import build, sections
 from spor.reports.build import Scope, make_report, percent
 from spor.reports.models import NationalFigure
 from spor.treatment.models import Course, Session
@@ -333,3 +335,23 @@ class StatisticsPageTests(PersonaTestCase):
         self.assertEqual(NationalFigure.objects.get(service=self.service).success_percent, 31)
         self.login(self.ali)
         self.assertEqual(self.client.get(reverse("national_figures")).status_code, 403)
+
+
+class PlanTests(TestCase):
+    def test_the_report_is_planned_for_its_period_and_service(self):
+        """A prepared statement's generic plan would count one service's sessions of a year
+        by reading the whole country's (build.make_report)."""
+        if connection.vendor != "postgresql":
+            self.skipTest("plan_cache_mode is PostgreSQL's")
+        seen = []
+
+        def building(*args, **kwargs):
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW plan_cache_mode")
+                seen.append(cursor.fetchone()[0])
+            return real(*args, **kwargs)
+
+        real = build.build
+        with mock.patch.object(build, "build", building):
+            make_report(2014, Service.objects.create(name="Planned"))
+        self.assertEqual(seen, ["force_custom_plan"])
