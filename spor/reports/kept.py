@@ -45,10 +45,13 @@ _CODE = versions.digest(
 
 
 class Kept:
-    """A built report as the page shows it."""
+    """A built report as the page shows it: read from its kept text, also when just built,
+    so that every visit shows the same document in the same order."""
 
     def __init__(self, row, newer_coming=False):
-        self.doc, self.compare, self.built_at = row.doc, row.compare, row.built_at
+        self.doc = json.loads(row.doc)
+        self.compare = None if row.compare is None else json.loads(row.compare)
+        self.built_at = row.built_at
         self.newer_coming = newer_coming
 
 
@@ -208,8 +211,9 @@ def report(service, year, team=None, start=None, end=None, compare=None) -> Kept
 
 
 def _build(service, year, team, start, end, compare) -> tuple:
-    return (make_report(year, service, team, start, end),
-            make_report(compare, service, team) if compare else None)
+    """The report and the compared year's as JSON text (KeptReport)."""
+    return (json.dumps(make_report(year, service, team, start, end)),
+            json.dumps(make_report(compare, service, team)) if compare else None)
 
 
 def forget(**kwargs) -> None:

@@ -39,14 +39,18 @@ class NationalFigure(models.Model):
 
 class KeptReport(models.Model):
     """A statistics page's report as built, kept until the data it covers changes
-    (spor.reports.kept). Figures only, suppressed as shown: never a name."""
+    (spor.reports.kept). Figures only, suppressed as shown: never a name.
+
+    The document and the compared year's are kept as the JSON text they were built as,
+    not as jsonb, which sorts an object's keys: the order of a section's rows (outcomes,
+    substances, kinds...) is the code's, the same on every visit and in every export."""
 
     service = models.ForeignKey("accounts.Service", models.CASCADE, related_name="+")
     key = models.CharField(max_length=64, unique=True)  # the service and the filters
     fingerprint = models.CharField(max_length=100, blank=True)
     built_at = models.DateTimeField(null=True)
-    doc = models.JSONField(null=True)
-    compare = models.JSONField(null=True)
+    doc = models.TextField(null=True)  # JSON
+    compare = models.TextField(null=True)  # JSON
 
     def __str__(self):
         return f"{self.key[:12]} ({self.built_at})"

@@ -29,7 +29,7 @@ from spor.measures.models import FitState
 from spor.measures.tests.helpers import course_with, rate
 from spor.operations import jobs
 from spor.programmes.models import OutreachContact
-from spor.reports import kept
+from spor.reports import kept, render
 from spor.reports.build import make_report
 from spor.reports.models import KeptReport, ReportChange
 from spor.treatment.models import Course, Session
@@ -113,6 +113,27 @@ class KeptReportTests(Personas, TestCase):
         svgs = [re.findall(r"<svg.*?</svg>", page.content.decode(), re.S)
                 for page in (first, again)]
         self.assertEqual(svgs[1], svgs[0])
+
+    def test_a_kept_report_lists_its_rows_in_the_order_of_a_new_build(self):
+        # (jsonb, PostgreSQL's, would give them back with their keys sorted by length.)
+        self.end_course()
+        query = {"year": 2026, "compare": 2025}
+        doc, compare = make_report(2026, self.service), make_report(2025, self.service)
+        built = {"json": render.to_json({**doc, "compare": compare}),
+                 "csv": render.to_csv(doc)}
+        for wanted, expected in built.items():
+            KeptReport.objects.all().delete()
+            fresh, again = [self.client.get(URL, {**query, "format": wanted})
+                            for _visit in range(2)]
+            self.assertEqual(fresh.content.decode(), expected)
+            self.assertEqual(again.content.decode(), expected)
+        KeptReport.objects.all().delete()
+        fresh, again = [self.client.get(URL, query) for _visit in range(2)]
+        for page in (fresh, again):
+            self.assertEqual(render.to_json(page.context["doc"]), render.to_json(doc))
+        self.assertEqual(again.context["report"], fresh.context["report"])
+        self.assertEqual(again.context["report"],
+                         render.on_page(doc, self.service.name, compare))
 
     def test_a_change_of_outreach_forgets_the_kept_reports(self):
         with self.captureOnCommitCallbacks(execute=True):
