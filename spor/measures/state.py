@@ -106,6 +106,7 @@ def _rank_unanswered(found: dict, alarmed: list) -> None:
 
 def refresh(course_ids) -> None:
     """Work out and store the state of these courses, in the caller's transaction."""
+    from spor.accounts.models import Service
     from spor.treatment.models import Course
 
     course_ids = set(course_ids)
@@ -132,7 +133,14 @@ def refresh(course_ids) -> None:
             by_service = defaultdict(list)
             for course in courses:
                 by_service[course.client.service].append(course)
+            # The services' FIT rules stamps as committed once the locks are held: the
+            # locking read gives the services as they were when it began, before it waited,
+            # perhaps for a change of the rules that then committed (READ COMMITTED), and a
+            # process that kept the rules under the older stamp would use them.
+            stamps = dict(Service.objects.filter(pk__in=[s.pk for s in by_service])
+                          .values_list("pk", "fit_rules_stamp"))
             for service, listed in by_service.items():
+                service.fit_rules_stamp = stamps[service.pk]
                 _store(compute(listed, service))
 
 
