@@ -22,6 +22,10 @@ class RulesChangeRaceTests(RaceTestCase):
         super().setUp()
         if connection.vendor != "postgresql":
             self.skipTest("READ COMMITTED between a lock and its wait is PostgreSQL's")
+        # The service's own norm (a flushed test database has no shipped defaults).
+        self.norm = Norm.objects.create(service=self.service, instrument="ORS", min_age=0,
+                                        cutoff=Decimal(25), reliable_change=Decimal(5),
+                                        source="Own")
         self.course = course_with(self.ida, self.team_a, [20, 22, 24.5], start=START,
                                   end=START + datetime.timedelta(days=30))
 
@@ -36,9 +40,8 @@ class RulesChangeRaceTests(RaceTestCase):
             waits for the lock this change holds on the course."""
             try:
                 with transaction.atomic():
-                    Norm.objects.create(service=self.service, instrument="ORS", min_age=0,
-                                        cutoff=Decimal(25), reliable_change=Decimal(4),
-                                        source="Own")
+                    self.norm.reliable_change = Decimal(4)
+                    self.norm.save()
                     holding.set()
                     with connection.cursor() as cursor:
                         for _ in range(200):
