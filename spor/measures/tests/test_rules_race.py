@@ -46,7 +46,8 @@ class RulesChangeRaceTests(RaceTestCase):
                     with connection.cursor() as cursor:
                         for _ in range(200):
                             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE "
-                                           "wait_event_type = 'Lock'")
+                                           "wait_event_type = 'Lock' AND datname = "
+                                           "current_database()")
                             if cursor.fetchone()[0]:
                                 break
                             time.sleep(0.02)
