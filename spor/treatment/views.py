@@ -189,8 +189,8 @@ def decision(request, course):
 
 
 def _course_subform(request, read, form_class, instance, what, title, initial=None):
-    """A form of one of a course's objects; `read(lock)` gives the course (see _read and
-    _reread), in a POST with its row locked, or None (404)."""
+    """A form of one of a course's objects; `read(lock)` gives the course (see _read), in a
+    POST with its row locked, or None (404)."""
     obj = None
     if request.method != "POST":
         course = read(lock=False)
@@ -231,24 +231,14 @@ def _course_subform(request, read, form_class, instance, what, title, initial=No
         "form": form, "client": course.client, "course": course, "title": title})
 
 
-def _read(request, pk):
-    """The course of a new object, read through the scoping check; in a POST read once,
-    under its lock (None outside the user's scope)."""
+def _read(request, pk, course=None):
+    """The course of a form's object: `course` when the scoping check already gave it
+    (an edit form's object), else read through it; in a POST read once, under its lock,
+    through the scoping check (None outside the user's scope)."""
     def read(lock):
-        if not lock:
-            return get_course_for_user(request.user, pk)
-        return locked_course_for_user(request.user, pk)
-    return read
-
-
-def _reread(course):
-    """The course of an object the scoping check gave; in a POST read again, under its
-    lock."""
-    def read(lock):
-        if not lock:
-            return course
-        return Course.objects.select_for_update(of=("self",)).select_related(
-            "client__service").get(pk=course.pk)
+        if lock:
+            return locked_course_for_user(request.user, pk)
+        return course or get_course_for_user(request.user, pk)
     return read
 
 
@@ -262,7 +252,8 @@ def session_new(request, course):
 @staff_required(*CLIENT_ROLES)
 def session_edit(request, session):
     session = get_session_for_user(request.user, session)
-    return _course_subform(request, _reread(session.course), SessionForm, session,
+    return _course_subform(request, _read(request, session.course_id, session.course),
+                           SessionForm, session,
                            gettext_noop("Session form"), _("Edit session"))
 
 
@@ -275,7 +266,7 @@ def goal_new(request, course):
 @staff_required(*CLIENT_ROLES)
 def goal_edit(request, goal):
     goal = get_goal_for_user(request.user, goal)
-    return _course_subform(request, _reread(goal.course), GoalForm, goal,
+    return _course_subform(request, _read(request, goal.course_id, goal.course), GoalForm, goal,
                            gettext_noop("Goal form"), _("Edit goal"))
 
 
@@ -290,6 +281,7 @@ def followup_new(request, course):
 @staff_required(*CLIENT_ROLES)
 def followup_edit(request, followup):
     followup = get_followup_for_user(request.user, followup)
-    return _course_subform(request, _reread(followup.course), FollowUpForm, followup,
+    return _course_subform(request, _read(request, followup.course_id, followup.course),
+                           FollowUpForm, followup,
                            gettext_noop("Follow-up form"), _("Edit follow-up"))
 
